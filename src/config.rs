@@ -1,0 +1,424 @@
+//! `/etc/bnfos.conf`: read leniently, merge scan results by MAC, save atomically.
+//!
+//! The format (protocol.md §3) is read by hand rather than with rust-ini: rust-ini
+//! continues a line that ends in `\`, rejects an indented comment and stops the whole
+//! file at its first bad line, while here values are literal (a password may end in
+//! `\` or hold `#`, `;`, `:`), a bad line costs only its own section, and every problem
+//! is reported with its line. Writing keeps every line it does not need to change,
+//! comments and unknown keys included.
+
+use crate::error::{Error, Result};
+use crate::mac::Mac;
+use std::fmt;
+use std::io::Write;
+use std::net::Ipv4Addr;
+use std::path::{Path, PathBuf};
+
+pub const DEFAULT_PATH: &str = "/etc/bnfos.conf";
+pub const DEFAULT_HTTP_PORT: u16 = 80;
+
+/// `user:password` for the HTTP face. The password never shows in `Debug`.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Login {
+    pub user: String,
+    pub password: String,
+}
+
+impl fmt::Debug for Login {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Login({}:***)", self.user)
+    }
+}
+
+impl Login {
+    /// `user:password`; the password may itself contain `:`.
+    pub fn parse(s: &str) -> Option<Login> {
+        let (user, password) = s.split_once(':')?;
+        (!user.is_empty()).then(|| Login {
+            user: user.to_string(),
+            password: password.to_string(),
+        })
+    }
+}
+
+/// One `[section]`: one berofos.
+#[derive(Clone, Debug, Default)]
+pub struct Section {
+    pub name: String,
+    /// 1-based line of the `[name]` header.
+    pub line: usize,
+    pub mac: Option<Mac>,
+    pub host: Option<String>,
+    pub login: Option<Login>,
+    pub port: Option<u16>,
+    /// What is wrong with this section (each message names the line).
+    pub errors: Vec<String>,
+}
+
+impl Section {
+    pub fn http_port(&self) -> u16 {
+        self.port.unwrap_or(DEFAULT_HTTP_PORT)
+    }
+}
+
+/// A parsed configuration file.
+#[derive(Clone, Debug, Default)]
+pub struct ConfigFile {
+    pub path: PathBuf,
+    pub sections: Vec<Section>,
+    /// Problems that cost nothing (unknown keys...), one message each.
+    pub warnings: Vec<String>,
+    /// The text as read, kept to rewrite it line by line.
+    text: String,
+}
+
+const KNOWN_KEYS: [&str; 4] = ["mac", "host", "login", "port"];
+
+impl ConfigFile {
+    /// Reads the file; `Ok(None)` when it does not exist (= not configured).
+    pub fn load(path: &Path) -> Result<Option<ConfigFile>> {
+        match std::fs::read(path) {
+            Ok(bytes) => match String::from_utf8(bytes) {
+                Ok(text) => Ok(Some(ConfigFile::parse(path, &text))),
+                Err(_) => Err(Error::Config(format!(
+                    "{}: not a text file (invalid UTF-8) – check it, or remove it if this XiVO has no berofos",
+                    path.display()
+                ))),
+            },
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(Error::Config(format!(
+                "cannot read {}: {e} – run as root, or check the file's permissions",
+                path.display()
+            ))),
+        }
+    }
+
+    /// Parses text; never fails: problems land in `warnings` or the section's `errors`.
+    pub fn parse(path: &Path, text: &str) -> ConfigFile {
+        let mut cfg = ConfigFile {
+            path: path.to_path_buf(),
+            text: text.to_string(),
+            ..Default::default()
+        };
+        let file = path.display().to_string();
+        for (i, raw) in text.lines().enumerate() {
+            let n = i + 1;
+            let line = raw.trim();
+            if line.is_empty() || line.starts_with('#') || line.starts_with(';') {
+                continue;
+            }
+            if let Some(rest) = line.strip_prefix('[') {
+                match rest.strip_suffix(']').map(str::trim) {
+                    Some(name) if !name.is_empty() => {
+                        if cfg.sections.iter().any(|s| s.name == name) {
+                            cfg.warnings.push(format!(
+                                "{file}:{n}: section [{name}] appears twice; the second one is ignored – rename or remove it"
+                            ));
+                            cfg.sections.push(Section {
+                                name: format!("{name}#dup{n}"),
+                                line: n,
+                                ..Default::default()
+                            });
+                            if let Some(s) = cfg.sections.last_mut() {
+                                s.errors
+                                    .push(format!("{file}:{n}: duplicate section [{name}]"));
+                            }
+                        } else {
+                            cfg.sections.push(Section {
+                                name: name.to_string(),
+                                line: n,
+                                ..Default::default()
+                            });
+                        }
+                    }
+                    _ => match cfg.sections.last_mut() {
+                        Some(s) => s
+                            .errors
+                            .push(format!("{file}:{n}: malformed section header '{line}'")),
+                        None => cfg.warnings.push(format!(
+                            "{file}:{n}: malformed section header '{line}' ignored"
+                        )),
+                    },
+                }
+                continue;
+            }
+            let Some(section) = cfg.sections.last_mut() else {
+                cfg.warnings
+                    .push(format!("{file}:{n}: line outside any [section] ignored"));
+                continue;
+            };
+            let Some((key, value)) = line.split_once('=') else {
+                section.errors.push(format!(
+                    "{file}:{n}: expected key = value in [{}]",
+                    section.name
+                ));
+                continue;
+            };
+            let (key, value) = (key.trim().to_ascii_lowercase(), value.trim());
+            let at = format!("{file}:{n}: [{}]", section.name);
+            match key.as_str() {
+                "mac" => match value.parse() {
+                    Ok(m) => section.mac = Some(m),
+                    Err(e) => section.errors.push(format!("{at}: {e}")),
+                },
+                "host" => {
+                    if value.is_empty() || value.contains(char::is_whitespace) {
+                        section
+                            .errors
+                            .push(format!("{at}: host must be an IPv4 address or a host name"));
+                    } else {
+                        section.host = Some(value.to_string());
+                    }
+                }
+                // Never echo the value: it holds a password.
+                "login" => match Login::parse(value) {
+                    Some(l) => section.login = Some(l),
+                    None => section
+                        .errors
+                        .push(format!("{at}: login must be user:password")),
+                },
+                "port" => match value.parse::<u16>() {
+                    Ok(p) if p > 0 => section.port = Some(p),
+                    _ => section.errors.push(format!(
+                        "{at}: port must be a number from 1 to 65535, not '{value}'"
+                    )),
+                },
+                _ => cfg.warnings.push(format!(
+                    "{at}: unknown key '{key}' ignored (known keys: {})",
+                    KNOWN_KEYS.join(", ")
+                )),
+            }
+        }
+        cfg
+    }
+
+    pub fn section(&self, name: &str) -> Result<&Section> {
+        self.sections
+            .iter()
+            .find(|s| s.name == name)
+            .ok_or_else(|| {
+                Error::Usage(format!(
+                    "no section [{name}] in {}; sections: {}",
+                    self.path.display(),
+                    self.names_or_none()
+                ))
+            })
+    }
+
+    fn names_or_none(&self) -> String {
+        if self.sections.is_empty() {
+            "none (run xivo-berofos scan -x)".to_string()
+        } else {
+            self.sections
+                .iter()
+                .map(|s| s.name.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        }
+    }
+
+    /// The next free `fosN`.
+    fn next_name(&self, taken: &[String]) -> String {
+        (1..)
+            .map(|n| format!("fos{n}"))
+            .find(|n| !self.sections.iter().any(|s| &s.name == n) && !taken.contains(n))
+            .expect("unbounded range")
+    }
+
+    /// Merges devices found by a scan (protocol.md §3, product.md §2): known MACs keep
+    /// their section (name, login, port, every other line) and get `host` updated when
+    /// their address changed; new MACs get the next free `fosN`. Returns the new text and
+    /// a line per change.
+    pub fn merge(&self, found: &[(Mac, Ipv4Addr, u16)]) -> (String, Vec<String>) {
+        let mut lines: Vec<String> = self.text.lines().map(str::to_string).collect();
+        let mut changes = Vec::new();
+        let mut inserts: Vec<(usize, String)> = Vec::new();
+        let mut added = String::new();
+        let mut new_names = Vec::new();
+        for &(mac, ip, port) in found {
+            let has_ip = !ip.is_unspecified();
+            if let Some(s) = self.sections.iter().find(|s| s.mac == Some(mac)) {
+                let ip = ip.to_string();
+                if !has_ip || s.host.as_deref() == Some(ip.as_str()) {
+                    changes.push(format!("{} ({mac}) unchanged", s.name));
+                    continue;
+                }
+                match self.key_line(s, "host") {
+                    Some(i) => lines[i] = format!("host = {ip}"),
+                    None => inserts.push((
+                        self.key_line(s, "mac").unwrap_or(s.line - 1) + 1,
+                        format!("host = {ip}"),
+                    )),
+                }
+                changes.push(format!(
+                    "{} ({mac}): host {} -> {ip}",
+                    s.name,
+                    s.host.as_deref().unwrap_or("(none)")
+                ));
+            } else {
+                let name = self.next_name(&new_names);
+                if !(self.text.is_empty() && added.is_empty()) {
+                    added.push('\n');
+                }
+                added.push_str(&format!("[{name}]\nmac = {mac}\n"));
+                if has_ip {
+                    added.push_str(&format!("host = {ip}\n"));
+                } else {
+                    added.push_str(";host = 0.0.0.0\n");
+                }
+                if port != DEFAULT_HTTP_PORT {
+                    added.push_str(&format!("port = {port}\n"));
+                }
+                added.push_str("#login = <user>:<password>\n");
+                changes.push(format!(
+                    "{name} ({mac}) added, host {}",
+                    if has_ip {
+                        ip.to_string()
+                    } else {
+                        "unknown".into()
+                    }
+                ));
+                new_names.push(name);
+            }
+        }
+        inserts.sort_by(|a, b| b.0.cmp(&a.0));
+        for (at, l) in inserts {
+            lines.insert(at.min(lines.len()), l);
+        }
+        let mut text = lines.join("\n");
+        if !text.is_empty() {
+            text.push('\n');
+        }
+        text.push_str(&added);
+        (text, changes)
+    }
+
+    /// Index (0-based) of the last active `key =` line of a section.
+    fn key_line(&self, s: &Section, key: &str) -> Option<usize> {
+        let end = self
+            .sections
+            .iter()
+            .map(|o| o.line)
+            .filter(|&l| l > s.line)
+            .min()
+            .unwrap_or(usize::MAX);
+        self.text
+            .lines()
+            .enumerate()
+            .skip(s.line)
+            .take_while(|(i, _)| i + 1 < end)
+            .filter(|(_, l)| {
+                l.split_once('=')
+                    .is_some_and(|(k, _)| k.trim().eq_ignore_ascii_case(key))
+            })
+            .filter(|(_, l)| !l.trim_start().starts_with(['#', ';']))
+            .map(|(i, _)| i)
+            .last()
+    }
+}
+
+/// Writes `text` to `path` atomically: a temporary file in the same folder, mode 0600,
+/// fsynced, renamed over, then the folder fsynced. On any failure the old file stays.
+pub fn save_atomic(path: &Path, text: &str) -> Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let fail = |what: &str, e: std::io::Error| {
+        Error::System(format!(
+            "cannot write {} ({what}: {e}) – the file was left as it was",
+            path.display()
+        ))
+    };
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".bnfos.conf.")
+        .tempfile_in(dir)
+        .map_err(|e| fail("temporary file", e))?;
+    tmp.as_file()
+        .set_permissions(std::fs::Permissions::from_mode(0o600))
+        .map_err(|e| fail("chmod", e))?;
+    tmp.write_all(text.as_bytes())
+        .map_err(|e| fail("write", e))?;
+    tmp.as_file().sync_all().map_err(|e| fail("fsync", e))?;
+    tmp.persist(path).map_err(|e| fail("rename", e.error))?;
+    if let Ok(d) = std::fs::File::open(dir) {
+        let _ = d.sync_all();
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SEED: &str =
+        "[fos1]\nmac = 00:19:32:00:12:1D\nhost = 10.34.1.50\n#login = <user>:<password>\n";
+
+    fn parse(t: &str) -> ConfigFile {
+        ConfigFile::parse(Path::new("/etc/bnfos.conf"), t)
+    }
+
+    #[test]
+    fn seed_file() {
+        let c = parse(SEED);
+        assert_eq!(c.sections.len(), 1);
+        let s = &c.sections[0];
+        assert_eq!(
+            (s.name.as_str(), s.host.as_deref(), s.login.is_none()),
+            ("fos1", Some("10.34.1.50"), true)
+        );
+        assert_eq!(s.mac.unwrap().to_string(), "00:19:32:00:12:1D");
+        assert!(c.warnings.is_empty() && s.errors.is_empty());
+    }
+
+    #[test]
+    fn literal_values_and_lenient_errors() {
+        let c = parse("[a]\nlogin = admin:p:#;\\&x\\\n  # indented comment\nfoo = bar\n[b]\nmac = nope\nport = 0\njunk\n[c]\nhost = h\nport = 8080\n");
+        assert_eq!(c.sections[0].login.as_ref().unwrap().password, "p:#;\\&x\\");
+        assert!(c.warnings[0].contains(":4:") && c.warnings[0].contains("unknown key 'foo'"));
+        let b = &c.sections[1];
+        assert_eq!(b.errors.len(), 3);
+        assert!(b.errors[0].contains(":6: [b]"), "{:?}", b.errors);
+        assert!(c.sections[2].errors.is_empty());
+        assert_eq!(c.sections[2].http_port(), 8080);
+        assert!(!format!("{:?}", c.sections[0].login).contains("p:#"));
+    }
+
+    #[test]
+    fn merge_keeps_everything() {
+        let c = parse("# my berofos\n[fos2]\nmac = 00:19:32:00:12:1D\nhost = 10.34.1.50\nlogin = admin:s3cret\nport = 8080\n");
+        let m1: Mac = "00:19:32:00:12:1D".parse().unwrap();
+        let m2: Mac = "00:19:32:00:12:1E".parse().unwrap();
+        let (text, changes) = c.merge(&[
+            (m1, Ipv4Addr::new(10, 34, 1, 20), 8080),
+            (m2, Ipv4Addr::UNSPECIFIED, 80),
+        ]);
+        assert_eq!(changes.len(), 2);
+        let n = parse(&text);
+        assert!(text.starts_with("# my berofos\n"));
+        assert_eq!(n.sections[0].name, "fos2");
+        assert_eq!(n.sections[0].host.as_deref(), Some("10.34.1.20"));
+        assert_eq!(n.sections[0].login.as_ref().unwrap().password, "s3cret");
+        assert_eq!(n.sections[0].port, Some(8080));
+        assert_eq!(n.sections[1].name, "fos1");
+        assert!(n.sections[1].host.is_none() && text.contains(";host = 0.0.0.0"));
+        // Merging the same again changes nothing.
+        let (again, _) = n.merge(&[(m1, Ipv4Addr::new(10, 34, 1, 20), 8080)]);
+        assert_eq!(again, text);
+    }
+
+    #[test]
+    fn merge_into_empty_and_commented_host() {
+        let m: Mac = "00:19:32:00:00:01".parse().unwrap();
+        let (t, _) = parse("").merge(&[(m, Ipv4Addr::new(127, 0, 0, 2), 8081)]);
+        assert_eq!(t, "[fos1]\nmac = 00:19:32:00:00:01\nhost = 127.0.0.2\nport = 8081\n#login = <user>:<password>\n");
+        let c = parse(
+            "[fos1]\nmac = 00:19:32:00:00:01\n;host = 0.0.0.0\n[fos2]\nmac = 00:19:32:00:00:02\n",
+        );
+        let (t, _) = c.merge(&[(m, Ipv4Addr::new(127, 0, 0, 2), 80)]);
+        let n = parse(&t);
+        assert_eq!(n.sections[0].host.as_deref(), Some("127.0.0.2"));
+        assert_eq!(n.sections[1].mac.unwrap().to_string(), "00:19:32:00:00:02");
+    }
+}

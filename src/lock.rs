@@ -1,0 +1,95 @@
+//! The lock that serializes device writes between the agent and the admin commands.
+//!
+//! One lock file per configuration file (so two test set-ups never wait for each other,
+//! and the agent and `xivo-berofos master` on the same `/etc/bnfos.conf` always do),
+//! held with `flock`: the kernel releases it when the process dies, whatever killed it.
+//! Taking it is bounded by a deadline: a lock held too long is a clear error, not a hang.
+
+use crate::error::{Error, Result};
+use nix::fcntl::{Flock, FlockArg};
+use std::fs::{File, OpenOptions};
+use std::io::{Read, Seek, Write};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+/// Environment variable overriding the lock folder.
+pub const DIR_ENV: &str = "XIVO_BEROFOS_LOCK_DIR";
+
+/// A held lock; dropped = released.
+pub struct Lock {
+    _flock: Flock<File>,
+}
+
+/// `/run/lock/xivo-berofos-<config path with / as _>.lock`.
+pub fn path_for(config: &Path) -> PathBuf {
+    let dir = std::env::var_os(DIR_ENV)
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            ["/run/lock", "/var/lock", "/tmp"]
+                .iter()
+                .map(PathBuf::from)
+                .find(|d| d.is_dir())
+                .unwrap_or_else(std::env::temp_dir)
+        });
+    let abs = std::path::absolute(config).unwrap_or_else(|_| config.to_path_buf());
+    let flat: String = abs
+        .to_string_lossy()
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '.' || c == '-' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    dir.join(format!(
+        "xivo-berofos-{}.lock",
+        flat.trim_start_matches('_')
+    ))
+}
+
+impl Lock {
+    /// Takes the lock of `config`, waiting at most until `deadline`.
+    pub fn acquire(config: &Path, deadline: Instant) -> Result<Lock> {
+        let path = path_for(config);
+        let mut file = OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .open(&path)
+            .map_err(|e| {
+                Error::System(format!(
+                    "cannot open the lock file {}: {e} – run as root",
+                    path.display()
+                ))
+            })?;
+        loop {
+            match Flock::lock(file, FlockArg::LockExclusiveNonblock) {
+                Ok(mut flock) => {
+                    let _ = flock.set_len(0);
+                    let _ = flock.rewind();
+                    let _ = writeln!(&mut *flock, "{}", std::process::id());
+                    return Ok(Lock { _flock: flock });
+                }
+                Err((f, _)) => {
+                    file = f;
+                    if Instant::now() >= deadline {
+                        let mut holder = String::new();
+                        let _ = file.rewind();
+                        let _ = file.read_to_string(&mut holder);
+                        let holder = holder.trim();
+                        return Err(Error::System(format!(
+                            "another xivo-berofos{} is changing the berofos (lock {} still held) – wait for it to finish, or find it with: fuser {}",
+                            if holder.is_empty() { String::new() } else { format!(" (pid {holder})") },
+                            path.display(),
+                            path.display()
+                        )));
+                    }
+                    std::thread::sleep(Duration::from_millis(5));
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,120 @@
+//! Logging to stderr and, when asked, to syslog (tag `xivo-berofos`).
+//!
+//! One process-wide logger, set up once by `main` (or the agent): every layer logs in
+//! the seed's words through [`info`], [`warn`], [`error`], [`debug`]. Messages never
+//! carry a password: callers log names, hosts and [`crate::error::Problem`]s only.
+
+use std::sync::{Mutex, OnceLock};
+use syslog::{Facility, Formatter3164, Logger, LoggerBackend};
+
+/// How much goes to stderr.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Debug)]
+pub enum Verbosity {
+    Quiet,
+    Normal,
+    Verbose,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Debug)]
+pub enum Level {
+    Error,
+    Warn,
+    Info,
+    Debug,
+}
+
+struct Log {
+    verbosity: Verbosity,
+    syslog: Option<Mutex<Logger<LoggerBackend, Formatter3164>>>,
+    /// Prefix of stderr lines (`error:` style for the CLI, level names for the agent).
+    agent: bool,
+}
+
+static LOG: OnceLock<Log> = OnceLock::new();
+
+/// Environment variable naming another syslog socket (tests read it).
+pub const SOCKET_ENV: &str = "XIVO_BEROFOS_SYSLOG_SOCKET";
+
+/// Sets up logging once; later calls are ignored.
+pub fn init(verbosity: Verbosity, syslog: bool, facility: Option<&str>, agent: bool) {
+    let syslog = syslog
+        .then(|| open_syslog(facility))
+        .flatten()
+        .map(Mutex::new);
+    let _ = LOG.set(Log {
+        verbosity,
+        syslog,
+        agent,
+    });
+}
+
+/// The facility named by `HA_LOGFACILITY` style text (`daemon`, `local0`...), default daemon.
+pub fn facility(name: Option<&str>) -> Facility {
+    name.filter(|n| !n.is_empty() && *n != "none")
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(Facility::LOG_DAEMON)
+}
+
+fn open_syslog(facility_name: Option<&str>) -> Option<Logger<LoggerBackend, Formatter3164>> {
+    let formatter = Formatter3164 {
+        facility: facility(facility_name),
+        hostname: None,
+        process: "xivo-berofos".into(),
+        pid: std::process::id(),
+    };
+    match std::env::var_os(SOCKET_ENV) {
+        Some(path) => syslog::unix_custom(formatter, path).ok(),
+        None => syslog::unix(formatter).ok(),
+    }
+}
+
+pub fn log(level: Level, msg: &str) {
+    let Some(log) = LOG.get() else {
+        eprintln!("{msg}");
+        return;
+    };
+    if let Some(s) = &log.syslog {
+        if let Ok(mut s) = s.lock() {
+            let _ = match level {
+                Level::Error => s.err(msg),
+                Level::Warn => s.warning(msg),
+                Level::Info => s.info(msg),
+                Level::Debug if log.verbosity == Verbosity::Verbose => s.debug(msg),
+                Level::Debug => Ok(()),
+            };
+        }
+    }
+    let show = match level {
+        Level::Error => true,
+        Level::Warn | Level::Info => log.verbosity >= Verbosity::Normal,
+        Level::Debug => log.verbosity == Verbosity::Verbose,
+    };
+    if show {
+        let prefix = match (level, log.agent) {
+            (Level::Error, false) => "error: ",
+            (Level::Warn, false) => "warning: ",
+            (_, false) => "",
+            (Level::Error, true) => "ERROR: ",
+            (Level::Warn, true) => "WARNING: ",
+            (Level::Info, true) => "INFO: ",
+            (Level::Debug, true) => "DEBUG: ",
+        };
+        eprintln!("{prefix}{msg}");
+    }
+}
+
+pub fn error(msg: &str) {
+    log(Level::Error, msg)
+}
+
+pub fn warn(msg: &str) {
+    log(Level::Warn, msg)
+}
+
+pub fn info(msg: &str) {
+    log(Level::Info, msg)
+}
+
+pub fn debug(msg: &str) {
+    log(Level::Debug, msg)
+}

@@ -1,0 +1,22 @@
+//! SIGTERM and SIGINT end long operations cleanly: they set a flag that the waiting
+//! loops look at, so the command reports what was done, releases its lock and leaves no
+//! partial file, instead of dying in the middle.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::sync::OnceLock;
+
+static FLAG: OnceLock<Arc<AtomicBool>> = OnceLock::new();
+
+/// Installs the handlers (once).
+pub fn install() {
+    let flag = FLAG.get_or_init(|| Arc::new(AtomicBool::new(false)));
+    for sig in [signal_hook::consts::SIGTERM, signal_hook::consts::SIGINT] {
+        let _ = signal_hook::flag::register(sig, Arc::clone(flag));
+    }
+}
+
+/// True once a SIGTERM or SIGINT came.
+pub fn cancelled() -> bool {
+    FLAG.get().is_some_and(|f| f.load(Ordering::Relaxed))
+}
