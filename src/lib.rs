@@ -4,14 +4,18 @@
 //! - [`mac`], [`settings`]: the words of the device (MAC addresses, the settings table).
 //! - [`gbl4`]: the UDP face – frames, scan, netconf, flash, ping, kick, reset.
 //! - [`error`]: errors as the admin reads them, and their exit status.
+pub mod cli;
+pub mod commands;
 pub mod config;
 pub mod device;
 pub mod error;
 pub mod gbl4;
+pub mod generate;
 pub mod http;
 pub mod lock;
 pub mod log;
 pub mod mac;
+pub mod ocf;
 pub mod relay;
 pub mod settings;
 pub mod signals;

@@ -1,1 +1,46 @@
-fn main() {}
+//! `xivo-berofos`: parse, set up logging, dispatch, map errors to exit codes.
+//! Installed (or linked) under the name `berofos`, it is the OCF resource agent.
+
+use clap::Parser;
+use xivo_berofos::cli::{Cli, Command};
+use xivo_berofos::{commands, log, signals};
+
+fn main() {
+    let argv0 = std::env::args_os().next().unwrap_or_default();
+    if std::path::Path::new(&argv0)
+        .file_name()
+        .is_some_and(|n| n == "berofos")
+    {
+        std::process::exit(xivo_berofos::ocf::run(std::env::args().nth(1)));
+    }
+    let cli = Cli::parse();
+    let code = match &cli.command {
+        Command::Ocf { action } => xivo_berofos::ocf::run(action.clone()),
+        Command::Generate { what, arg } => report(xivo_berofos::generate::run(what, arg)),
+        _ => {
+            let verbosity = if cli.quiet {
+                log::Verbosity::Quiet
+            } else if cli.verbose {
+                log::Verbosity::Verbose
+            } else {
+                log::Verbosity::Normal
+            };
+            log::init(verbosity, cli.syslog, None, false);
+            signals::install();
+            report(commands::run(&cli))
+        }
+    };
+    std::process::exit(code);
+}
+
+fn report(r: xivo_berofos::error::Result<()>) -> i32 {
+    match r {
+        Ok(()) => 0,
+        Err(e) => {
+            for line in e.to_string().lines() {
+                log::error(line);
+            }
+            e.exit_code()
+        }
+    }
+}
