@@ -278,6 +278,9 @@ pub static SETTINGS: &[Setting] = &[
     ),
 ];
 
+/// A write request's fixed `key=value` pairs and the name of its value parameter.
+pub type RequestShape = (Vec<(&'static str, &'static str)>, Option<&'static str>);
+
 /// The HA settings of the seed procedure, in the order `setup` applies them.
 /// `status` reports those that differ (but `mode`, which is the live relay state).
 pub static HA_SETTINGS: &[(&str, &str)] = &[
@@ -420,9 +423,7 @@ impl Setting {
     /// table: the fixed pairs (`[("cmd", "5"), ("p", "0")]` for `cmd=5&p=0&s=`) and the
     /// name of the value parameter (`Some("s")`; `None` for an action like `cmd=7`).
     /// `None` for a read-only setting.
-    pub fn request_shape(
-        &self,
-    ) -> Option<(Vec<(&'static str, &'static str)>, Option<&'static str>)> {
+    pub fn request_shape(&self) -> Option<RequestShape> {
         let q = self.set_query?;
         let mut fixed = Vec::new();
         let mut value = None;
