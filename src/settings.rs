@@ -278,6 +278,9 @@ pub static SETTINGS: &[Setting] = &[
     ),
 ];
 
+/// A write request's fixed `key=value` pairs and the name of its value parameter.
+pub type RequestShape = (Vec<(&'static str, &'static str)>, Option<&'static str>);
+
 /// The HA settings of the seed procedure, in the order `setup` applies them.
 /// `status` reports those that differ (but `mode`, which is the live relay state).
 pub static HA_SETTINGS: &[(&str, &str)] = &[
@@ -414,6 +417,24 @@ impl Setting {
         } else {
             format!("{q}{}", percent_encode(checked_value))
         }
+    }
+
+    /// The parts of the write request, for a server that matches requests against the
+    /// table: the fixed pairs (`[("cmd", "5"), ("p", "0")]` for `cmd=5&p=0&s=`) and the
+    /// name of the value parameter (`Some("s")`; `None` for an action like `cmd=7`).
+    /// `None` for a read-only setting.
+    pub fn request_shape(&self) -> Option<RequestShape> {
+        let q = self.set_query?;
+        let mut fixed = Vec::new();
+        let mut value = None;
+        for piece in q.split('&') {
+            match piece.split_once('=') {
+                Some((k, "")) if self.kind != Kind::Action => value = Some(k),
+                Some((k, v)) => fixed.push((k, v)),
+                None => fixed.push((piece, "")),
+            }
+        }
+        Some((fixed, value))
     }
 
     /// This setting's value as a device reported it, normalised (booleans as 0/1).
@@ -575,6 +596,23 @@ mod tests {
         assert_eq!(lookup("power2").unwrap().query("1"), "cmd=5&p=1&s=1");
         assert_eq!(lookup("smtptest").unwrap().query(""), "cmd=7");
         assert_eq!(percent_decode("se%26cret+x%2"), "se&cret x%2");
+    }
+
+    #[test]
+    fn request_shapes() {
+        let (fixed, value) = lookup("power2").unwrap().request_shape().unwrap();
+        assert_eq!(fixed, vec![("cmd", "5"), ("p", "1")]);
+        assert_eq!(value, Some("s"));
+        assert_eq!(
+            lookup("smtptest").unwrap().request_shape().unwrap(),
+            (vec![("cmd", "7")], None)
+        );
+        assert!(lookup("wdogstate").unwrap().request_shape().is_none());
+        for s in SETTINGS.iter().filter(|s| s.writable()) {
+            let (fixed, value) = s.request_shape().unwrap();
+            assert!(fixed.iter().any(|(k, _)| *k == "cmd"), "{}", s.name);
+            assert_eq!(value.is_none(), s.kind == Kind::Action, "{}", s.name);
+        }
     }
 
     #[test]

@@ -1,0 +1,174 @@
+//! The GBL4 face of a simulated berofos (protocol.md §2).
+//!
+//! Each device has its own UDP socket on its IP; answers go back to the sender from
+//! that socket. "get netconf" is answered by anyone; other commands only for this
+//! device's MAC; set netconf, flash prepare, flash page and reset only in flash mode.
+
+use super::device::DeviceState;
+use super::log::Gbl4Entry;
+use super::Sim;
+use crate::gbl4::{cmd, decode, encode, SetNetConf, PAGE};
+use std::net::{SocketAddr, UdpSocket};
+use std::sync::Arc;
+use std::time::Duration;
+
+/// The receive loop of device `i`.
+pub fn spawn(sim: Arc<Sim>, i: usize, sock: UdpSocket) {
+    std::thread::spawn(move || {
+        let mut buf = [0u8; 2048];
+        loop {
+            match sock.recv_from(&mut buf) {
+                Ok((n, from)) => handle(&sim, i, &sock, &buf[..n], from),
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                // ICMP errors from earlier answers, and the like: keep serving.
+                Err(_) => std::thread::sleep(Duration::from_millis(1)),
+            }
+        }
+    });
+}
+
+/// What the device does with a valid frame: the answer payload, or why none.
+enum Outcome {
+    Answer(Vec<u8>),
+    /// Answer after the reset delay.
+    AnswerLater(Vec<u8>),
+    Silent(&'static str),
+}
+
+fn xor(b: &[u8]) -> u8 {
+    b.iter().fold(0, |a, x| a ^ x)
+}
+
+fn with_code(mac: &[u8], code: u8) -> Vec<u8> {
+    let mut p = mac.to_vec();
+    p.push(code);
+    p
+}
+
+fn react(sim: &Sim, i: usize, st: &mut DeviceState, c: u8, payload: &[u8]) -> Outcome {
+    let id = &sim.devices[i].id;
+    if c == cmd::GET_NETCONF {
+        return Outcome::Answer(st.netconf(id).encode().to_vec());
+    }
+    if payload.len() < 6 {
+        return Outcome::Silent("payload shorter than a MAC");
+    }
+    let mac = &payload[..6];
+    if mac != id.mac.0 {
+        return Outcome::Silent("another MAC");
+    }
+    match c {
+        cmd::PING => Outcome::Answer(payload.to_vec()),
+        cmd::KICK => {
+            st.kick();
+            Outcome::Answer(payload.to_vec())
+        }
+        cmd::SET_NETCONF | cmd::FLASH_PREPARE | cmd::FLASH_PAGE | cmd::RESET if !st.flash_mode => {
+            Outcome::Silent("flash mode command in operational mode")
+        }
+        cmd::SET_NETCONF => match SetNetConf::decode(payload) {
+            Some(n) => {
+                st.set_netconf(&n);
+                Outcome::Answer(with_code(mac, 0))
+            }
+            None => Outcome::Answer(with_code(mac, 1)),
+        },
+        cmd::FLASH_PREPARE => {
+            if payload.len() < 9 {
+                return Outcome::Answer(with_code(mac, 1));
+            }
+            st.upload = Default::default();
+            st.upload.page_count = u16::from_be_bytes([payload[6], payload[7]]);
+            st.upload.crc_expected = payload[8];
+            Outcome::Answer(with_code(mac, 0))
+        }
+        cmd::FLASH_PAGE => {
+            if payload.len() < 8 {
+                return Outcome::Silent("flash page without an index");
+            }
+            let index = u16::from_be_bytes([payload[6], payload[7]]);
+            let data = &payload[8..payload.len().min(8 + PAGE)];
+            let mut answer = mac.to_vec();
+            answer.extend_from_slice(&index.to_be_bytes());
+            if index >= st.upload.page_count {
+                eprintln!(
+                    "berofos-sim: {}: flash page {index} out of range (page count {})",
+                    id.name(),
+                    st.upload.page_count
+                );
+            } else {
+                st.upload.pages.insert(index, xor(data));
+            }
+            Outcome::Answer(answer)
+        }
+        cmd::RESET => {
+            st.factory_reset(id);
+            Outcome::AnswerLater(with_code(mac, 0))
+        }
+        _ => Outcome::Silent("unknown command"),
+    }
+}
+
+fn handle(sim: &Sim, i: usize, sock: &UdpSocket, d: &[u8], from: SocketAddr) {
+    let dev = &sim.devices[i];
+    let mut entry = Gbl4Entry {
+        device: dev.id.index,
+        cmd: None,
+        len: d.len(),
+        from: from.to_string(),
+        valid: false,
+        dropped: false,
+        answered: false,
+        note: None,
+    };
+    let frame = match decode(d) {
+        Ok(f) => f,
+        Err(e) => {
+            entry.cmd = (d.len() > 4).then(|| d[4]);
+            entry.note = Some(match e {
+                crate::gbl4::FrameError::TooShort => "too short",
+                crate::gbl4::FrameError::BadPrefix => "bad prefix",
+                crate::gbl4::FrameError::BadChecksum => "bad checksum",
+            });
+            sim.log.gbl4(&entry);
+            return;
+        }
+    };
+    entry.cmd = Some(frame.cmd);
+    entry.valid = true;
+    let mut st = dev.state();
+    st.gbl4_requests += 1;
+    let outcome = if st.faults.dead {
+        Outcome::Silent("dead")
+    } else if st.faults.hang {
+        Outcome::Silent("hang")
+    } else if st.faults.udp_drop > 0 {
+        st.faults.udp_drop -= 1;
+        entry.dropped = true;
+        Outcome::Silent("dropped")
+    } else {
+        react(sim, i, &mut st, frame.cmd, frame.payload)
+    };
+    let delay = st.faults.delay().unwrap_or_default();
+    drop(st);
+    let (answer, delay) = match outcome {
+        Outcome::Answer(p) => (p, delay),
+        Outcome::AnswerLater(p) => (p, delay + sim.reset_delay),
+        Outcome::Silent(why) => {
+            entry.note = Some(why);
+            sim.log.gbl4(&entry);
+            return;
+        }
+    };
+    entry.answered = true;
+    sim.log.gbl4(&entry);
+    let out = encode(frame.cmd, &answer);
+    if delay.is_zero() {
+        let _ = sock.send_to(&out, from);
+    } else if let Ok(s) = sock.try_clone() {
+        std::thread::spawn(move || {
+            std::thread::sleep(delay);
+            let _ = s.send_to(&out, from);
+        });
+    }
+}
