@@ -16,18 +16,35 @@ fn write_queries(sim: &Sim, k: usize) -> Vec<String> {
 #[test]
 fn master_and_slave_switch_every_berofos_with_one_request_each() {
     let sim = Sim::start(2, &[]);
-    let out = sim.cmd().arg("master").assert().success().get_output().clone();
+    let out = sim
+        .cmd()
+        .arg("master")
+        .assert()
+        .success()
+        .get_output()
+        .clone();
     let err = stderr_of(&out);
-    assert!(err.contains("setting berofos relay mode to 1 (A--B) for fos1 (127.0.0.2)"), "{err}");
+    assert!(
+        err.contains("setting berofos relay mode to 1 (A--B) for fos1 (127.0.0.2)"),
+        "{err}"
+    );
     assert!(err.contains("for fos2 (127.0.0.3)"), "{err}");
     assert_eq!((sim.mode(1).as_str(), sim.mode(2).as_str()), ("1", "1"));
     assert_eq!(write_queries(&sim, 1), vec!["cmd=4&mode=1"]);
     assert_eq!(sim.http_requests(2).len(), 1);
 
-    sim.cmd().arg("slave").assert().success().stderr(predicate::str::contains("relay mode to 0 (A--D) for fos1"));
+    sim.cmd()
+        .arg("slave")
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("relay mode to 0 (A--D) for fos1"));
     assert_eq!((sim.mode(1).as_str(), sim.mode(2).as_str()), ("0", "0"));
     // -q: errors only.
-    sim.cmd().args(["-q", "master"]).assert().success().stderr("");
+    sim.cmd()
+        .args(["-q", "master"])
+        .assert()
+        .success()
+        .stderr("");
 }
 
 #[test]
@@ -39,7 +56,9 @@ fn without_config_master_and_slave_do_nothing() {
             .args(["-c", path_str(&conf), cmd])
             .assert()
             .success()
-            .stderr(predicate::str::contains("berofos is not configured -- doing nothing"));
+            .stderr(predicate::str::contains(
+                "berofos is not configured -- doing nothing",
+            ));
     }
     assert!(!conf.exists());
 }
@@ -48,12 +67,24 @@ fn without_config_master_and_slave_do_nothing() {
 fn a_dead_and_a_hung_berofos_do_not_stop_the_others() {
     let sim = Sim::start(3, &["--fault", "2=dead", "--fault", "3=hang"]);
     let start = Instant::now();
-    let out = sim.cmd().args(["-t", "1", "master"]).assert().code(1).get_output().clone();
+    let out = sim
+        .cmd()
+        .args(["-t", "1", "master"])
+        .assert()
+        .code(1)
+        .get_output()
+        .clone();
     let elapsed = start.elapsed();
     let err = stderr_of(&out);
     assert_eq!(sim.mode(1), "1", "the healthy one is switched");
-    assert!(err.contains("fos2 (127.0.0.3): connection refused"), "{err}");
-    assert!(err.contains("fos3 (127.0.0.4): no answer within 1 s"), "{err}");
+    assert!(
+        err.contains("fos2 (127.0.0.3): connection refused"),
+        "{err}"
+    );
+    assert!(
+        err.contains("fos3 (127.0.0.4): no answer within 1 s"),
+        "{err}"
+    );
     assert!(err.contains("xivo-berofos ping -f fos3"), "{err}");
     // Bounded: the hung one costs its timeout once, not per device.
     assert!(elapsed < Duration::from_secs(10), "{elapsed:?}");
@@ -62,33 +93,81 @@ fn a_dead_and_a_hung_berofos_do_not_stop_the_others() {
 #[test]
 fn http_faults_are_named() {
     let sim = Sim::start(1, &["--fault", "1=http500"]);
-    sim.cmd().arg("master").assert().code(1).stderr(predicate::str::contains("fos1 (127.0.0.2): the berofos answered HTTP 500"));
+    sim.cmd()
+        .arg("master")
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains(
+            "fos1 (127.0.0.2): the berofos answered HTTP 500",
+        ));
     sim.fault("1", "deny");
-    sim.cmd().arg("master").assert().code(1).stderr(predicate::str::contains("asks for a password (HTTP 401)"));
+    sim.cmd()
+        .arg("master")
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("asks for a password (HTTP 401)"));
     sim.fault("1", "garbage");
-    sim.cmd().args(["get", "mode", "-f", "fos1"]).assert().code(1).stderr(predicate::str::contains("no valid configuration information"));
+    sim.cmd()
+        .args(["get", "mode", "-f", "fos1"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains(
+            "no valid configuration information",
+        ));
     sim.fault("1", "crlf");
-    sim.cmd().args(["get", "mode", "-f", "fos1"]).assert().success().stdout("0\n");
+    sim.cmd()
+        .args(["get", "mode", "-f", "fos1"])
+        .assert()
+        .success()
+        .stdout("0\n");
     sim.fault("1", "slow:300");
-    sim.cmd().args(["-t", "5", "get", "mode", "-f", "fos1"]).assert().success();
-    sim.cmd().args(["-t", "0.1", "get", "mode", "-f", "fos1"]).assert().code(1).stderr(predicate::str::contains("no answer within 0.1 s"));
+    sim.cmd()
+        .args(["-t", "5", "get", "mode", "-f", "fos1"])
+        .assert()
+        .success();
+    sim.cmd()
+        .args(["-t", "0.1", "get", "mode", "-f", "fos1"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("no answer within 0.1 s"));
 }
 
 #[test]
 fn login_is_sent_pre_emptively_and_never_shown() {
     let password = "se&cr:et#;\\x";
     let sim = Sim::start(1, &["--login", &format!("all=admin:{password}")]);
-    assert!(sim.config_text().contains(&format!("login = admin:{password}")));
-    let out = sim.cmd().args(["-v", "master"]).assert().success().get_output().clone();
+    assert!(sim
+        .config_text()
+        .contains(&format!("login = admin:{password}")));
+    let out = sim
+        .cmd()
+        .args(["-v", "master"])
+        .assert()
+        .success()
+        .get_output()
+        .clone();
     let reqs = sim.http_requests(1);
-    assert_eq!(reqs.len(), 1, "one request when the login is known: {reqs:?}");
-    assert!(reqs[0]["authorization"].as_str().unwrap_or("").starts_with("Basic "));
+    assert_eq!(
+        reqs.len(),
+        1,
+        "one request when the login is known: {reqs:?}"
+    );
+    assert!(reqs[0]["authorization"]
+        .as_str()
+        .unwrap_or("")
+        .starts_with("Basic "));
     for text in [stderr_of(&out), stdout_of(&out)] {
         assert!(!text.contains("se&cr") && !text.contains("cr:et"), "{text}");
     }
     // A wrong login is named as such, without the password.
     sim.write_config(&sim.config_text().replace(password, "wrong"));
-    let out = sim.cmd().arg("master").assert().code(1).get_output().clone();
+    let out = sim
+        .cmd()
+        .arg("master")
+        .assert()
+        .code(1)
+        .get_output()
+        .clone();
     assert!(stderr_of(&out).contains("login refused (HTTP 401)"));
     assert!(!stderr_of(&out).contains("wrong"));
 }
@@ -100,18 +179,41 @@ fn digest_challenge_is_answered() {
     assert_eq!(sim.mode(1), "1");
     let reqs = sim.http_requests(1);
     assert_eq!(reqs.len(), 2, "{reqs:?}");
-    assert!(reqs[1]["authorization"].as_str().unwrap_or("").starts_with("Digest "));
+    assert!(reqs[1]["authorization"]
+        .as_str()
+        .unwrap_or("")
+        .starts_with("Digest "));
 }
 
 #[test]
 fn status_reports_relay_and_ha_settings() {
     let sim = Sim::start(2, &["--fault", "2=dead", "--device-mode", "1=1"]);
-    let out = sim.cmd().arg("status").assert().code(1).get_output().clone();
+    let out = sim
+        .cmd()
+        .arg("status")
+        .assert()
+        .code(1)
+        .get_output()
+        .clone();
     let text = stdout_of(&out);
-    assert!(text.contains("fos1 (127.0.0.2): relay 1 (A--B): the master XiVO (port B) has the lines"), "{text}");
-    assert!(text.contains("HA settings differ: wdog=1 (want 0), wdogdef=1 (want 0), modedef=0 (want 1)"), "{text}");
+    assert!(
+        text.contains("fos1 (127.0.0.2): relay 1 (A--B): the master XiVO (port B) has the lines"),
+        "{text}"
+    );
+    assert!(
+        text.contains(
+            "HA settings differ: wdog=1 (want 0), wdogdef=1 (want 0), modedef=0 (want 1)"
+        ),
+        "{text}"
+    );
     assert!(text.contains("fos2 (127.0.0.3): unreachable"), "{text}");
-    let out = sim.cmd().args(["--json", "status"]).assert().code(1).get_output().clone();
+    let out = sim
+        .cmd()
+        .args(["--json", "status"])
+        .assert()
+        .code(1)
+        .get_output()
+        .clone();
     let v: serde_json::Value = serde_json::from_str(&stdout_of(&out)).unwrap();
     assert_eq!(v["devices"][0]["mode"], 1);
     assert_eq!(v["devices"][0]["lines"], "master");
@@ -119,17 +221,40 @@ fn status_reports_relay_and_ha_settings() {
     sim.fault("2", "none");
     sim.cmd().args(["setup", "-f", "fos1"]).assert().success();
     sim.cmd().args(["setup", "-f", "fos2"]).assert().success();
-    sim.cmd().arg("status").assert().success().stdout(predicate::str::contains("HA settings ok"));
+    sim.cmd()
+        .arg("status")
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("HA settings ok"));
 }
 
 #[test]
 fn setup_writes_the_five_settings_then_reads_back() {
     let sim = Sim::start(1, &[]);
-    sim.cmd().args(["setup", "-f", "fos1"]).assert().success().stderr(predicate::str::contains("ready for XiVO HA"));
-    assert_eq!(write_queries(&sim, 1), vec!["cmd=6&wen=0", "cmd=2&wen=0", "cmd=1&sz=0", "cmd=4&mode=1", "cmd=1&rm=1"]);
+    sim.cmd()
+        .args(["setup", "-f", "fos1"])
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("ready for XiVO HA"));
+    assert_eq!(
+        write_queries(&sim, 1),
+        vec![
+            "cmd=6&wen=0",
+            "cmd=2&wen=0",
+            "cmd=1&sz=0",
+            "cmd=4&mode=1",
+            "cmd=1&rm=1"
+        ]
+    );
     assert!(sim.http_requests(1).last().unwrap()["path"] == "/config.txt");
     let st = sim.state(1);
-    for (k, v) in [("wdog", "0"), ("wdogdef", "0"), ("scenario", "0"), ("mode", "1"), ("modedef", "1")] {
+    for (k, v) in [
+        ("wdog", "0"),
+        ("wdogdef", "0"),
+        ("scenario", "0"),
+        ("mode", "1"),
+        ("modedef", "1"),
+    ] {
         assert_eq!(st["settings"][k], v, "{k}");
     }
 }
@@ -137,28 +262,81 @@ fn setup_writes_the_five_settings_then_reads_back() {
 #[test]
 fn set_get_show_keys() {
     let sim = Sim::start(1, &[]);
-    sim.cmd().args(["set", "mode=yes", "-f", "fos1"]).assert().success();
-    sim.cmd().args(["get", "mode", "-f", "fos1"]).assert().success().stdout("1\n");
-    sim.cmd().args(["set", "power2=0", "-h", &sim.host(1), "-p", &sim.http_port(1).to_string()]).assert().success();
+    sim.cmd()
+        .args(["set", "mode=yes", "-f", "fos1"])
+        .assert()
+        .success();
+    sim.cmd()
+        .args(["get", "mode", "-f", "fos1"])
+        .assert()
+        .success()
+        .stdout("1\n");
+    sim.cmd()
+        .args([
+            "set",
+            "power2=0",
+            "-h",
+            &sim.host(1),
+            "-p",
+            &sim.http_port(1).to_string(),
+        ])
+        .assert()
+        .success();
     assert_eq!(write_queries(&sim, 1).last().unwrap(), "cmd=5&p=1&s=0");
-    sim.cmd().args(["set", "smtptest", "-f", "fos1"]).assert().success();
+    sim.cmd()
+        .args(["set", "smtptest", "-f", "fos1"])
+        .assert()
+        .success();
     assert_eq!(write_queries(&sim, 1).last().unwrap(), "cmd=7");
-    sim.cmd().args(["set", "smtpto=a&b@x.org", "-f", "fos1"]).assert().success();
-    assert_eq!(write_queries(&sim, 1).last().unwrap(), "cmd=2&mto=a%26b%40x.org");
-    let out = sim.cmd().args(["--json", "get", "smtpto", "-f", "fos1"]).assert().success().get_output().clone();
+    sim.cmd()
+        .args(["set", "smtpto=a&b@x.org", "-f", "fos1"])
+        .assert()
+        .success();
+    assert_eq!(
+        write_queries(&sim, 1).last().unwrap(),
+        "cmd=2&mto=a%26b%40x.org"
+    );
+    let out = sim
+        .cmd()
+        .args(["--json", "get", "smtpto", "-f", "fos1"])
+        .assert()
+        .success()
+        .get_output()
+        .clone();
     let v: serde_json::Value = serde_json::from_str(&stdout_of(&out)).unwrap();
     assert_eq!(v["value"], "a&b@x.org");
-    sim.cmd().args(["show", "-f", "fos1"]).assert().success().stdout(predicate::str::contains("wdogitime"));
-    let out = sim.cmd().args(["--json", "show", "-f", "fos1"]).assert().success().get_output().clone();
+    sim.cmd()
+        .args(["show", "-f", "fos1"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("wdogitime"));
+    let out = sim
+        .cmd()
+        .args(["--json", "show", "-f", "fos1"])
+        .assert()
+        .success()
+        .get_output()
+        .clone();
     let v: serde_json::Value = serde_json::from_str(&stdout_of(&out)).unwrap();
     assert_eq!(v["settings"]["mode"], "1");
-    sim.cmd().arg("keys").assert().success().stdout(predicate::str::contains("apwd").and(predicate::str::contains("set only")));
+    sim.cmd()
+        .arg("keys")
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("apwd").and(predicate::str::contains("set only")));
 }
 
 #[test]
 fn apwd_from_stdin_is_encoded_and_never_echoed() {
     let sim = Sim::start(1, &[]);
-    let out = sim.cmd().args(["set", "apwd", "-f", "fos1"]).write_stdin("se&cret\n").assert().success().get_output().clone();
+    let out = sim
+        .cmd()
+        .args(["set", "apwd", "-f", "fos1"])
+        .write_stdin("se&cret\n")
+        .assert()
+        .success()
+        .get_output()
+        .clone();
     assert_eq!(write_queries(&sim, 1), vec!["cmd=3&apwd=se%26cret"]);
     assert!(!stderr_of(&out).contains("se&cret") && !stdout_of(&out).contains("se&cret"));
     assert!(stderr_of(&out).contains("login = admin:<password>"));
@@ -168,71 +346,169 @@ fn apwd_from_stdin_is_encoded_and_never_echoed() {
 fn bad_values_are_refused_before_any_request() {
     let sim = Sim::start(1, &[]);
     let cases: &[(&[&str], i32, &str)] = &[
-        (&["set", "nosuch=1", "-f", "fos1"], 2, "valid settings: scenario, mode"),
+        (
+            &["set", "nosuch=1", "-f", "fos1"],
+            2,
+            "valid settings: scenario, mode",
+        ),
         (&["set", "mode=2", "-f", "fos1"], 2, "expected 0 or 1"),
-        (&["set", "apwd=0123456789abcdef", "-f", "fos1"], 2, "1 to 15 characters"),
-        (&["set", "address=10.0.0.300", "-f", "fos1"], 2, "IPv4 address"),
+        (
+            &["set", "apwd=0123456789abcdef", "-f", "fos1"],
+            2,
+            "1 to 15 characters",
+        ),
+        (
+            &["set", "address=10.0.0.300", "-f", "fos1"],
+            2,
+            "IPv4 address",
+        ),
         (&["set", "port=70000", "-f", "fos1"], 2, "1 to 65535"),
         (&["set", "wdogstate=1", "-f", "fos1"], 2, "read only"),
         (&["set", "mode", "-f", "fos1"], 2, "set needs KEY=VALUE"),
         (&["get", "apwd", "-f", "fos1"], 2, "set only"),
         (&["get", "mode", "-f", "fos9"], 2, "no section [fos9]"),
-        (&["get", "mode", "-f", "fos1", "-m", "00:19:32:00:00:01"], 2, "cannot be combined"),
-        (&["get", "mode", "-m", "00:19:32:00:00"], 2, "not a MAC address"),
+        (
+            &["get", "mode", "-f", "fos1", "-m", "00:19:32:00:00:01"],
+            2,
+            "cannot be combined",
+        ),
+        (
+            &["get", "mode", "-m", "00:19:32:00:00"],
+            2,
+            "not a MAC address",
+        ),
         (&["get", "mode"], 2, "no berofos given"),
         (&["master", "-f", "fos7"], 2, "no section [fos7]"),
     ];
     let before = sim.config_text();
     for (args, code, msg) in cases {
-        sim.cmd().args(*args).assert().code(*code).stderr(predicate::str::contains(*msg));
+        sim.cmd()
+            .args(*args)
+            .assert()
+            .code(*code)
+            .stderr(predicate::str::contains(*msg));
     }
     assert!(sim.http_requests(1).is_empty(), "no request for bad input");
-    assert_eq!(sim.config_text(), before, "the file is never changed by bad input");
+    assert_eq!(
+        sim.config_text(),
+        before,
+        "the file is never changed by bad input"
+    );
 }
 
 #[test]
 fn bad_config_files_exit_6_naming_section_and_line() {
     let sim = Sim::start(1, &[]);
     let good = sim.config_text();
-    sim.write_config(&format!("{good}[fos2]\nmac = 00:19:32:zz:00:02\nhost = 127.0.0.3\n"));
-    let out = sim.cmd().arg("master").assert().code(6).get_output().clone();
+    sim.write_config(&format!(
+        "{good}[fos2]\nmac = 00:19:32:zz:00:02\nhost = 127.0.0.3\n"
+    ));
+    let out = sim
+        .cmd()
+        .arg("master")
+        .assert()
+        .code(6)
+        .get_output()
+        .clone();
     let err = stderr_of(&out);
-    assert!(err.contains("[fos2]") && err.contains("not a MAC address"), "{err}");
-    assert!(err.contains(&format!("bnfos.conf:{}", good.lines().count() + 2)), "line number: {err}");
+    assert!(
+        err.contains("[fos2]") && err.contains("not a MAC address"),
+        "{err}"
+    );
+    assert!(
+        err.contains(&format!("bnfos.conf:{}", good.lines().count() + 2)),
+        "line number: {err}"
+    );
     assert_eq!(sim.mode(1), "1", "the good section is still switched");
     // A section without host, for an HTTP command.
     sim.write_config("[fos1]\nmac = 00:19:32:00:00:01\n;host = 0.0.0.0\n");
-    sim.cmd().args(["get", "mode", "-f", "fos1"]).assert().code(6).stderr(predicate::str::contains("has no host"));
+    sim.cmd()
+        .args(["get", "mode", "-f", "fos1"])
+        .assert()
+        .code(6)
+        .stderr(predicate::str::contains("has no host"));
     // Unknown keys only warn.
     sim.write_config(&format!("{good}colour = blue\n"));
-    sim.cmd().arg("master").assert().success().stderr(predicate::str::contains("unknown key 'colour'"));
+    sim.cmd()
+        .arg("master")
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("unknown key 'colour'"));
     // Unreadable (a folder) and empty files.
-    sim.cmd().args(["-c", path_str(sim.dir.path()), "master"]).assert().code(6).stderr(predicate::str::contains("cannot read"));
+    assert_cmd::Command::new(BIN)
+        .args(["-c", path_str(sim.dir.path()), "master"])
+        .assert()
+        .code(6)
+        .stderr(predicate::str::contains("cannot read"));
     sim.write_config("");
-    sim.cmd().arg("master").assert().code(6).stderr(predicate::str::contains("no berofos section"));
+    sim.cmd()
+        .arg("master")
+        .assert()
+        .code(6)
+        .stderr(predicate::str::contains("no berofos section"));
 }
 
 #[test]
 fn scan_finds_and_merges_without_losing_anything() {
     let sim = Sim::start(2, &[]);
     std::fs::remove_file(&sim.config).unwrap();
-    sim.cmd().args(["scan", "-h", &sim.host(1)]).assert().success().stdout(predicate::str::contains(sim.mac(1)));
+    sim.cmd()
+        .args(["scan", "-h", &sim.host(1)])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(sim.mac(1)));
     assert!(!sim.config.exists(), "scan without -x writes nothing");
-    sim.cmd().args(["scan", "-x", "-h", &sim.host(2)]).assert().success();
+    sim.cmd()
+        .args(["scan", "-x", "-h", &sim.host(2)])
+        .assert()
+        .success();
     let text = sim.config_text();
-    assert!(text.contains(&format!("[fos1]\nmac = {}\nhost = 127.0.0.3\nport = {}\n", sim.mac(2), sim.http_port(2))), "{text}");
+    assert!(
+        text.contains(&format!(
+            "[fos1]\nmac = {}\nhost = 127.0.0.3\nport = {}\n",
+            sim.mac(2),
+            sim.http_port(2)
+        )),
+        "{text}"
+    );
     use std::os::unix::fs::PermissionsExt;
-    assert_eq!(std::fs::metadata(&sim.config).unwrap().permissions().mode() & 0o777, 0o600);
+    assert_eq!(
+        std::fs::metadata(&sim.config).unwrap().permissions().mode() & 0o777,
+        0o600
+    );
     // The admin renames it and adds a login; a new scan keeps both and adds the other.
-    sim.write_config(&format!("# lines A-B\n{}", text.replace("[fos1]", "[east]").replace("#login = <user>:<password>", "login = admin:p#;\\")));
-    sim.cmd().args(["scan", "-x", "-h", &sim.host(1)]).assert().success();
-    sim.cmd().args(["scan", "-x", "-h", &sim.host(2)]).assert().success();
+    sim.write_config(&format!(
+        "# lines A-B\n{}",
+        text.replace("[fos1]", "[east]")
+            .replace("#login = <user>:<password>", "login = admin:p#;\\")
+    ));
+    sim.cmd()
+        .args(["scan", "-x", "-h", &sim.host(1)])
+        .assert()
+        .success();
+    sim.cmd()
+        .args(["scan", "-x", "-h", &sim.host(2)])
+        .assert()
+        .success();
     let text = sim.config_text();
     assert!(text.starts_with("# lines A-B\n[east]\n"), "{text}");
     assert!(text.contains("login = admin:p#;\\\n"), "{text}");
-    assert!(text.contains(&format!("[fos1]\nmac = {}\nhost = 127.0.0.2\n", sim.mac(1))), "{text}");
-    assert_eq!(text.matches("[fos").count() + text.matches("[east]").count(), 2, "{text}");
-    let out = sim.cmd().args(["--json", "scan", "-h", &sim.host(1)]).assert().success().get_output().clone();
+    assert!(
+        text.contains(&format!("[fos1]\nmac = {}\nhost = 127.0.0.2\n", sim.mac(1))),
+        "{text}"
+    );
+    assert_eq!(
+        text.matches("[fos").count() + text.matches("[east]").count(),
+        2,
+        "{text}"
+    );
+    let out = sim
+        .cmd()
+        .args(["--json", "scan", "-h", &sim.host(1)])
+        .assert()
+        .success()
+        .get_output()
+        .clone();
     let v: serde_json::Value = serde_json::from_str(&stdout_of(&out)).unwrap();
     assert_eq!(v[0]["mac"], sim.mac(1));
 }
@@ -246,35 +522,92 @@ fn scan_that_finds_nothing_leaves_the_file_untouched() {
         .args(["-t", "0.3", "scan", "-x", "-h", &sim.host(1)])
         .assert()
         .code(1)
-        .stderr(predicate::str::contains("no berofos answered").and(predicate::str::contains("was left as it was")));
+        .stderr(
+            predicate::str::contains("no berofos answered")
+                .and(predicate::str::contains("was left as it was")),
+        );
     assert_eq!(sim.config_text(), text);
-    assert_eq!(std::fs::metadata(&sim.config).unwrap().modified().unwrap(), before);
-    let leftovers: Vec<_> = std::fs::read_dir(sim.dir.path()).unwrap().filter_map(|e| e.ok()).filter(|e| e.file_name().to_string_lossy().starts_with(".bnfos")).collect();
+    assert_eq!(
+        std::fs::metadata(&sim.config).unwrap().modified().unwrap(),
+        before
+    );
+    let leftovers: Vec<_> = std::fs::read_dir(sim.dir.path())
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_name().to_string_lossy().starts_with(".bnfos"))
+        .collect();
     assert!(leftovers.is_empty());
 }
 
 #[test]
 fn ping_kick_and_udp_loss() {
     let sim = Sim::start(1, &[]);
-    sim.cmd().args(["ping", "-f", "fos1"]).assert().success().stdout(predicate::str::contains("answered in"));
-    sim.cmd().args(["kick", "-f", "fos1"]).assert().success().stdout(predicate::str::contains("watchdog kicked"));
-    sim.cmd().args(["ping", "-h", &sim.host(1)]).assert().success();
+    sim.cmd()
+        .args(["ping", "-f", "fos1"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("answered in"));
+    sim.cmd()
+        .args(["kick", "-f", "fos1"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("watchdog kicked"));
+    sim.cmd()
+        .args(["ping", "-h", &sim.host(1)])
+        .assert()
+        .success();
     sim.fault("1", "udp-drop:1");
-    sim.cmd().args(["-t", "0.3", "ping", "-f", "fos1"]).assert().code(1).stderr(predicate::str::contains("fos1 (127.0.0.2): no answer within 0.3 s"));
-    sim.cmd().args(["-t", "0.3", "ping", "-f", "fos1"]).assert().success();
+    sim.cmd()
+        .args(["-t", "0.3", "ping", "-f", "fos1"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains(
+            "fos1 (127.0.0.2): no answer within 0.3 s",
+        ));
+    sim.cmd()
+        .args(["-t", "0.3", "ping", "-f", "fos1"])
+        .assert()
+        .success();
 }
 
 #[test]
 fn netconf_needs_flash_mode() {
     let sim = Sim::start(1, &[]);
     sim.cmd()
-        .args(["netconf", "-f", "fos1", "-i", "10.34.1.20", "-n", "255.255.255.0", "-g", "10.34.1.1", "-d", "0"])
+        .args([
+            "netconf",
+            "-f",
+            "fos1",
+            "-i",
+            "10.34.1.20",
+            "-n",
+            "255.255.255.0",
+            "-g",
+            "10.34.1.1",
+            "-d",
+            "0",
+        ])
         .assert()
         .code(1)
-        .stderr(predicate::str::contains("operational mode").and(predicate::str::contains("black button")));
+        .stderr(
+            predicate::str::contains("operational mode")
+                .and(predicate::str::contains("black button")),
+        );
     sim.fault("1", "flash");
     sim.cmd()
-        .args(["netconf", "-f", "fos1", "-i", "10.34.1.20", "-n", "255.255.255.0", "-g", "10.34.1.1", "-d", "0"])
+        .args([
+            "netconf",
+            "-f",
+            "fos1",
+            "-i",
+            "10.34.1.20",
+            "-n",
+            "255.255.255.0",
+            "-g",
+            "10.34.1.1",
+            "-d",
+            "0",
+        ])
         .assert()
         .success()
         .stderr(predicate::str::contains("set host = 10.34.1.20 in [fos1]"));
@@ -291,34 +624,79 @@ fn flash_checks_mode_file_and_resends_lost_pages() {
     let empty = sim.dir.path().join("empty.bin");
     std::fs::write(&fw, (0..5000u32).map(|i| (i * 7) as u8).collect::<Vec<_>>()).unwrap();
     std::fs::write(&empty, b"").unwrap();
-    sim.cmd().args(["flash", path_str(&empty), "-f", "fos1"]).assert().code(2).stderr(predicate::str::contains("is empty"));
-    sim.cmd().args(["flash", "/nonexistent.bin", "-f", "fos1"]).assert().code(2).stderr(predicate::str::contains("cannot read the firmware"));
-    sim.cmd().args(["flash", path_str(&fw), "-f", "fos1"]).assert().code(1).stderr(predicate::str::contains("operational mode"));
+    sim.cmd()
+        .args(["flash", path_str(&empty), "-f", "fos1"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("is empty"));
+    sim.cmd()
+        .args(["flash", "/nonexistent.bin", "-f", "fos1"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("cannot read the firmware"));
+    sim.cmd()
+        .args(["flash", path_str(&fw), "-f", "fos1"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("operational mode"));
     sim.fault("1", "flash");
-    sim.cmd().args(["-t", "0.5", "flash", path_str(&fw), "-f", "fos1"]).assert().success();
+    sim.cmd()
+        .args(["-t", "0.5", "flash", path_str(&fw), "-f", "fos1"])
+        .assert()
+        .success();
     let st = sim.state(1);
-    assert_eq!(st["pages_received"].as_u64().or(st["flash"]["pages_received"].as_u64()), Some(10), "{st}");
+    assert_eq!(
+        st["pages_received"]
+            .as_u64()
+            .or(st["flash"]["pages_received"].as_u64()),
+        Some(10),
+        "{st}"
+    );
     // A lost page is sent again.
     sim.fault("1", "flash+udp-drop:1");
     sim.control("/power-cycle?device=1&flash=1");
     let before = sim.requests().len();
-    sim.cmd().args(["-t", "0.3", "flash", path_str(&fw), "-f", "fos1"]).assert().success();
-    let sent = sim.requests()[before..].iter().filter(|r| r["face"] == "gbl4" && r["cmd"] == 4).count();
+    sim.cmd()
+        .args(["-t", "0.3", "flash", path_str(&fw), "-f", "fos1"])
+        .assert()
+        .success();
+    let sent = sim.requests()[before..]
+        .iter()
+        .filter(|r| r["face"] == "gbl4" && r["cmd"] == 4)
+        .count();
     assert!(sent >= 10, "{sent}");
 }
 
 #[test]
 fn reset_only_in_flash_mode() {
     let sim = Sim::start(1, &[]);
-    sim.cmd().args(["reset", "-f", "fos1"]).assert().code(1).stderr(predicate::str::contains("operational mode"));
+    sim.cmd()
+        .args(["reset", "-f", "fos1"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("operational mode"));
     sim.fault("1", "flash");
-    sim.cmd().args(["reset", "-f", "fos1"]).assert().success().stderr(predicate::str::contains("erased"));
+    sim.cmd()
+        .args(["reset", "-f", "fos1"])
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("erased"));
 }
 
 #[test]
 fn help_and_host_flag() {
-    assert_cmd::Command::new(BIN).arg("--help").assert().success().stdout(predicate::str::contains("relay mode"));
+    assert_cmd::Command::new(BIN)
+        .arg("--help")
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("relay mode"));
     // -h is the host, never help.
-    assert_cmd::Command::new(BIN).args(["get", "mode", "-h"]).assert().code(2);
-    assert_cmd::Command::new(BIN).arg("frobnicate").assert().code(2);
+    assert_cmd::Command::new(BIN)
+        .args(["get", "mode", "-h"])
+        .assert()
+        .code(2);
+    assert_cmd::Command::new(BIN)
+        .arg("frobnicate")
+        .assert()
+        .code(2);
 }

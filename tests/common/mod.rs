@@ -56,12 +56,23 @@ impl Sim {
             let mut sink = Vec::new();
             let _ = out.read_to_end(&mut sink);
         });
-        let line = rx.recv_timeout(Duration::from_secs(10)).expect("berofos-sim ready line within 10 s");
+        let line = rx
+            .recv_timeout(Duration::from_secs(10))
+            .expect("berofos-sim ready line within 10 s");
         let ready: Value = serde_json::from_str(line.trim()).expect("ready line is JSON");
         assert_eq!(ready["ready"], true, "{line}");
         let udp_port = ready["udp_port"].as_u64().expect("udp_port") as u16;
         let control_port = ready["control_port"].as_u64().expect("control_port") as u16;
-        Sim { child, _stdin: stdin, dir, ready, udp_port, control_port, log, config }
+        Sim {
+            child,
+            _stdin: stdin,
+            dir,
+            ready,
+            udp_port,
+            control_port,
+            log,
+            config,
+        }
     }
 
     pub fn device(&self, k: usize) -> &Value {
@@ -94,7 +105,8 @@ impl Sim {
 
     /// GET on the control port; the JSON answer.
     pub fn control(&self, target: &str) -> Value {
-        let body = http_get(("127.0.0.1", self.control_port), target, None).expect("control port answers");
+        let body =
+            http_get(("127.0.0.1", self.control_port), target, None).expect("control port answers");
         serde_json::from_str(&body.1).unwrap_or(Value::Null)
     }
 
@@ -111,7 +123,9 @@ impl Sim {
     pub fn mode(&self, k: usize) -> String {
         let s = self.state(k);
         let m = &s["settings"]["mode"];
-        m.as_str().map(str::to_string).unwrap_or_else(|| m.to_string())
+        m.as_str()
+            .map(str::to_string)
+            .unwrap_or_else(|| m.to_string())
     }
 
     /// Every request logged so far.
@@ -125,7 +139,10 @@ impl Sim {
 
     /// HTTP requests received by device k.
     pub fn http_requests(&self, k: usize) -> Vec<Value> {
-        self.requests().into_iter().filter(|r| r["face"] == "http" && r["device"] == k as u64).collect()
+        self.requests()
+            .into_iter()
+            .filter(|r| r["face"] == "http" && r["device"] == k as u64)
+            .collect()
     }
 
     pub fn write_config(&self, text: &str) {
@@ -145,15 +162,35 @@ impl Drop for Sim {
 }
 
 /// A minimal raw HTTP GET (for flipping a relay behind our back, or the control port).
-pub fn http_get(addr: (&str, u16), target: &str, auth: Option<&str>) -> std::io::Result<(u16, String)> {
-    let mut s = TcpStream::connect_timeout(&format!("{}:{}", addr.0, addr.1).parse().expect("addr"), Duration::from_secs(3))?;
+pub fn http_get(
+    addr: (&str, u16),
+    target: &str,
+    auth: Option<&str>,
+) -> std::io::Result<(u16, String)> {
+    let mut s = TcpStream::connect_timeout(
+        &format!("{}:{}", addr.0, addr.1).parse().expect("addr"),
+        Duration::from_secs(3),
+    )?;
     s.set_read_timeout(Some(Duration::from_secs(5)))?;
-    let auth = auth.map(|a| format!("Authorization: {a}\r\n")).unwrap_or_default();
-    write!(s, "GET {target} HTTP/1.1\r\nHost: {}\r\n{auth}Connection: close\r\n\r\n", addr.0)?;
+    let auth = auth
+        .map(|a| format!("Authorization: {a}\r\n"))
+        .unwrap_or_default();
+    write!(
+        s,
+        "GET {target} HTTP/1.1\r\nHost: {}\r\n{auth}Connection: close\r\n\r\n",
+        addr.0
+    )?;
     let mut resp = String::new();
     s.read_to_string(&mut resp)?;
-    let code = resp.split_whitespace().nth(1).and_then(|c| c.parse().ok()).unwrap_or(0);
-    let body = resp.split_once("\r\n\r\n").map(|x| x.1.to_string()).unwrap_or_default();
+    let code = resp
+        .split_whitespace()
+        .nth(1)
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(0);
+    let body = resp
+        .split_once("\r\n\r\n")
+        .map(|x| x.1.to_string())
+        .unwrap_or_default();
     Ok((code, body))
 }
 
