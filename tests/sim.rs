@@ -476,3 +476,35 @@ fn exits_with_stdin() {
         std::thread::sleep(Duration::from_millis(10));
     }
 }
+
+#[test]
+fn the_crate_gbl4_client_works_against_it() {
+    use xivo_berofos::gbl4::{Firmware, Gbl4};
+    let sim = Sim::start(&[
+        "--devices",
+        "2",
+        "--fault",
+        "2=flash",
+        "--reset-delay-ms",
+        "20",
+    ]);
+    let client = Gbl4 {
+        port: sim.ready["udp_port"].as_u64().unwrap() as u16,
+        timeout: Duration::from_millis(500),
+    };
+    let ip = |k| match sim.http_addr(k).ip() {
+        std::net::IpAddr::V4(ip) => ip,
+        _ => unreachable!(),
+    };
+    let found = client.scan(ip(1)).unwrap();
+    assert_eq!(found.len(), 1);
+    assert_eq!(found[0].mac, sim.mac(1));
+    client.ping(ip(1), sim.mac(1)).unwrap();
+    client.kick(ip(1), sim.mac(1)).unwrap();
+    let m2 = sim.mac(2);
+    assert!(client.find(ip(2), m2).unwrap().flash_mode);
+    let fw = Firmware::from_bytes(&(0..1500u32).map(|i| i as u8).collect::<Vec<_>>());
+    client.flash(ip(2), m2, &fw, |_| {}, &|| false).unwrap();
+    assert_eq!(sim.control("/state?device=2").1["flash_complete"], true);
+    client.reset(ip(2), m2).unwrap();
+}

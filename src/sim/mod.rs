@@ -28,7 +28,6 @@ use crate::settings;
 use auth::Scheme;
 use device::{lock, Device, Identity};
 use fault::Faults;
-use serde_json::json;
 use std::io::{Read, Write};
 use std::net::{Ipv4Addr, TcpListener, TcpStream, UdpSocket};
 use std::path::{Path, PathBuf};
@@ -294,6 +293,26 @@ fn write_config(path: &Path, sim: &Sim) -> Result<(), SimError> {
     f.write_all(text.as_bytes()).map_err(err)
 }
 
+/// The line printed when everything is bound (fields in this order).
+#[derive(serde::Serialize)]
+struct Ready {
+    ready: bool,
+    udp_port: u16,
+    control_port: u16,
+    devices: Vec<ReadyDevice>,
+}
+
+#[derive(serde::Serialize)]
+struct ReadyDevice {
+    index: usize,
+    name: String,
+    mac: Mac,
+    host: String,
+    http_port: u16,
+    /// `user:password` when the device asks for a login.
+    login: Option<String>,
+}
+
 /// Binds everything, prints the ready line, serves until SIGTERM/SIGINT (or the end
 /// of stdin with `--exit-with-stdin`).
 pub fn run(args: Args) -> Result<(), SimError> {
@@ -401,19 +420,24 @@ pub fn run(args: Args) -> Result<(), SimError> {
     if let Some(path) = &args.write_config {
         write_config(path, &sim)?;
     }
-    let ready = json!({
-        "ready": true,
-        "udp_port": udp_port,
-        "control_port": control_port,
-        "devices": sim.devices.iter().map(|d| json!({
-            "index": d.id.index,
-            "name": d.id.name(),
-            "mac": d.id.mac,
-            "host": d.id.ip.to_string(),
-            "http_port": d.id.http_port,
-            "login": login_of(d),
-        })).collect::<Vec<_>>(),
-    });
+    let ready = Ready {
+        ready: true,
+        udp_port,
+        control_port,
+        devices: sim
+            .devices
+            .iter()
+            .map(|d| ReadyDevice {
+                index: d.id.index,
+                name: d.id.name(),
+                mac: d.id.mac,
+                host: d.id.ip.to_string(),
+                http_port: d.id.http_port,
+                login: login_of(d),
+            })
+            .collect(),
+    };
+    let ready = serde_json::to_string(&ready).map_err(|e| SimError::System(e.to_string()))?;
     let mut out = std::io::stdout().lock();
     writeln!(out, "{ready}")
         .and_then(|_| out.flush())
