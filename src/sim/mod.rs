@@ -107,7 +107,16 @@ fn parse_mode(s: &str) -> Result<(Target, bool), String> {
 /// Device k answers HTTP on 127.0.0.(k+1) at its own port and GBL4 on the shared UDP
 /// port. When ready, one JSON line goes to stdout with the ports and devices.
 #[derive(Debug, clap::Parser)]
-#[command(name = "berofos-sim", version)]
+#[command(
+    name = "berofos-sim",
+    version,
+    after_long_help = "Control port (HTTP on 127.0.0.1, JSON answers; K is a device number or 'all'):\n  \
+    GET /fault?device=K&fault=FAULT\n  \
+    GET /state?device=K\n  \
+    GET /power-cycle?device=K[&flash=1]\n  \
+    GET /set?device=K&name=SETTING&value=V\n\n\
+    Example: berofos-sim --devices 2 --login all=admin:secret --write-config /tmp/bnfos.conf"
+)]
 pub struct Args {
     /// Number of devices (1..253).
     #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..=253))]
