@@ -375,6 +375,18 @@ fn flash_mode() {
     );
     assert_eq!(st["crc_expected"].as_u64(), Some(fw.crc as u64));
     assert_eq!(st["flash_complete"], true);
+    // A page beyond the count is still answered, and noted in the log.
+    let mut page9 = mac.0.to_vec();
+    page9.extend_from_slice(&[0, 9]);
+    page9.extend_from_slice(&[0u8; 512]);
+    assert!(sim.gbl4(1, cmd::FLASH_PAGE, &page9).is_some());
+    let noted = sim
+        .log_lines()
+        .into_iter()
+        .filter(|l| l["note"] == "page index out of range")
+        .count();
+    assert_eq!(noted, 1);
+    assert_eq!(sim.control("/state?device=1").1["pages_received"], 2);
     reset.truncate(6);
     assert_eq!(sim.gbl4(1, cmd::RESET, &reset).unwrap()[6], 0);
 
