@@ -375,6 +375,18 @@ fn flash_mode() {
     );
     assert_eq!(st["crc_expected"].as_u64(), Some(fw.crc as u64));
     assert_eq!(st["flash_complete"], true);
+    // A page beyond the count is still answered, and noted in the log.
+    let mut page9 = mac.0.to_vec();
+    page9.extend_from_slice(&[0, 9]);
+    page9.extend_from_slice(&[0u8; 512]);
+    assert!(sim.gbl4(1, cmd::FLASH_PAGE, &page9).is_some());
+    let noted = sim
+        .log_lines()
+        .into_iter()
+        .filter(|l| l["note"] == "page index out of range")
+        .count();
+    assert_eq!(noted, 1);
+    assert_eq!(sim.control("/state?device=1").1["pages_received"], 2);
     reset.truncate(6);
     assert_eq!(sim.gbl4(1, cmd::RESET, &reset).unwrap()[6], 0);
 
@@ -475,4 +487,36 @@ fn exits_with_stdin() {
         assert!(std::time::Instant::now() < deadline, "still running");
         std::thread::sleep(Duration::from_millis(10));
     }
+}
+
+#[test]
+fn the_crate_gbl4_client_works_against_it() {
+    use xivo_berofos::gbl4::{Firmware, Gbl4};
+    let sim = Sim::start(&[
+        "--devices",
+        "2",
+        "--fault",
+        "2=flash",
+        "--reset-delay-ms",
+        "20",
+    ]);
+    let client = Gbl4 {
+        port: sim.ready["udp_port"].as_u64().unwrap() as u16,
+        timeout: Duration::from_millis(500),
+    };
+    let ip = |k| match sim.http_addr(k).ip() {
+        std::net::IpAddr::V4(ip) => ip,
+        _ => unreachable!(),
+    };
+    let found = client.scan(ip(1)).unwrap();
+    assert_eq!(found.len(), 1);
+    assert_eq!(found[0].mac, sim.mac(1));
+    client.ping(ip(1), sim.mac(1)).unwrap();
+    client.kick(ip(1), sim.mac(1)).unwrap();
+    let m2 = sim.mac(2);
+    assert!(client.find(ip(2), m2).unwrap().flash_mode);
+    let fw = Firmware::from_bytes(&(0..1500u32).map(|i| i as u8).collect::<Vec<_>>());
+    client.flash(ip(2), m2, &fw, |_| {}, &|| false).unwrap();
+    assert_eq!(sim.control("/state?device=2").1["flash_complete"], true);
+    client.reset(ip(2), m2).unwrap();
 }

@@ -140,17 +140,25 @@ fn serve(sim: &Sim, i: usize, mut stream: TcpStream) {
         Ok(r) => r,
         Err(ReadError::Closed) => return,
         Err(ReadError::Malformed(why)) => {
-            dev.state().http_requests += 1;
+            let hang = {
+                let mut st = dev.state();
+                st.http_requests += 1;
+                st.faults.hang
+            };
             sim.log.http(&HttpEntry {
                 device: dev.id.index,
                 method: None,
                 path: None,
                 query: None,
                 authorization: None,
-                status: Some(400),
+                status: (!hang).then_some(400),
                 applied: None,
             });
-            let _ = Response::html(400, page("400 Bad Request", &why)).send(&mut stream, false);
+            if hang {
+                sim.park(stream);
+            } else {
+                let _ = Response::html(400, page("400 Bad Request", &why)).send(&mut stream, false);
+            }
             return;
         }
     };

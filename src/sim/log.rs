@@ -3,7 +3,7 @@
 //! Lines are appended under a mutex and written with one `write` each (the file is
 //! not buffered), before the device answers: a test that has its answer finds the line.
 
-use serde_json::{json, Value};
+use serde::Serialize;
 use std::fs::{File, OpenOptions};
 use std::io::Write;
 use std::path::Path;
@@ -23,8 +23,10 @@ pub fn now_ms() -> u64 {
         .unwrap_or(0)
 }
 
-/// One HTTP request as the log shows it.
+/// One HTTP request as the log shows it (fields in this order).
+#[derive(Serialize)]
 pub struct HttpEntry<'a> {
+    #[serde(skip)]
     pub device: usize,
     pub method: Option<&'a str>,
     pub path: Option<&'a str>,
@@ -36,16 +38,19 @@ pub struct HttpEntry<'a> {
     pub applied: Option<bool>,
 }
 
-/// One GBL4 datagram as the log shows it.
+/// One GBL4 datagram as the log shows it (fields in this order).
+#[derive(Serialize)]
 pub struct Gbl4Entry<'a> {
+    #[serde(skip)]
     pub device: usize,
     /// The command byte, when the datagram has one.
     pub cmd: Option<u8>,
     pub len: usize,
-    pub from: String,
-    pub valid: bool,
     pub dropped: bool,
+    pub valid: bool,
     pub answered: bool,
+    /// The sender, `IP:port`.
+    pub from: String,
     /// Why it was not answered, or anything odd about it.
     pub note: Option<&'a str>,
 }
@@ -61,10 +66,8 @@ impl RequestLog {
         Ok(RequestLog { file })
     }
 
-    fn write(&self, v: Value) {
+    fn write(&self, line: String) {
         let Some(file) = &self.file else { return };
-        let mut line = v.to_string();
-        line.push('\n');
         let mut f = match file.lock() {
             Ok(f) => f,
             Err(poisoned) => poisoned.into_inner(),
@@ -74,32 +77,25 @@ impl RequestLog {
         }
     }
 
+    /// `{"ts_ms":…,"device":K,"face":FACE,` then the entry's other fields.
+    fn entry(&self, face: &str, device: usize, fields: &impl Serialize) {
+        if self.file.is_none() {
+            return;
+        }
+        let rest = serde_json::to_string(fields).unwrap_or_else(|_| "{}".into());
+        let rest = rest.strip_prefix('{').unwrap_or("}");
+        let sep = if rest == "}" { "" } else { "," };
+        self.write(format!(
+            "{{\"ts_ms\":{},\"device\":{device},\"face\":\"{face}\"{sep}{rest}\n",
+            now_ms()
+        ));
+    }
+
     pub fn http(&self, e: &HttpEntry) {
-        self.write(json!({
-            "ts_ms": now_ms(),
-            "device": e.device,
-            "face": "http",
-            "method": e.method,
-            "path": e.path,
-            "query": e.query,
-            "authorization": e.authorization,
-            "status": e.status,
-            "applied": e.applied,
-        }));
+        self.entry("http", e.device, e);
     }
 
     pub fn gbl4(&self, e: &Gbl4Entry) {
-        self.write(json!({
-            "ts_ms": now_ms(),
-            "device": e.device,
-            "face": "gbl4",
-            "cmd": e.cmd,
-            "len": e.len,
-            "from": e.from,
-            "valid": e.valid,
-            "dropped": e.dropped,
-            "answered": e.answered,
-            "note": e.note,
-        }));
+        self.entry("gbl4", e.device, e);
     }
 }

@@ -28,7 +28,6 @@ use crate::settings;
 use auth::Scheme;
 use device::{lock, Device, Identity};
 use fault::Faults;
-use serde_json::json;
 use std::io::{Read, Write};
 use std::net::{Ipv4Addr, TcpListener, TcpStream, UdpSocket};
 use std::path::{Path, PathBuf};
@@ -108,7 +107,16 @@ fn parse_mode(s: &str) -> Result<(Target, bool), String> {
 /// Device k answers HTTP on 127.0.0.(k+1) at its own port and GBL4 on the shared UDP
 /// port. When ready, one JSON line goes to stdout with the ports and devices.
 #[derive(Debug, clap::Parser)]
-#[command(name = "berofos-sim", version)]
+#[command(
+    name = "berofos-sim",
+    version,
+    after_long_help = "Control port (HTTP on 127.0.0.1, JSON answers; K is a device number or 'all'):\n  \
+    GET /fault?device=K&fault=FAULT\n  \
+    GET /state?device=K\n  \
+    GET /power-cycle?device=K[&flash=1]\n  \
+    GET /set?device=K&name=SETTING&value=V\n\n\
+    Example: berofos-sim --devices 2 --login all=admin:secret --write-config /tmp/bnfos.conf"
+)]
 pub struct Args {
     /// Number of devices (1..253).
     #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..=253))]
@@ -294,6 +302,26 @@ fn write_config(path: &Path, sim: &Sim) -> Result<(), SimError> {
     f.write_all(text.as_bytes()).map_err(err)
 }
 
+/// The line printed when everything is bound (fields in this order).
+#[derive(serde::Serialize)]
+struct Ready {
+    ready: bool,
+    udp_port: u16,
+    control_port: u16,
+    devices: Vec<ReadyDevice>,
+}
+
+#[derive(serde::Serialize)]
+struct ReadyDevice {
+    index: usize,
+    name: String,
+    mac: Mac,
+    host: String,
+    http_port: u16,
+    /// `user:password` when the device asks for a login.
+    login: Option<String>,
+}
+
 /// Binds everything, prints the ready line, serves until SIGTERM/SIGINT (or the end
 /// of stdin with `--exit-with-stdin`).
 pub fn run(args: Args) -> Result<(), SimError> {
@@ -401,19 +429,24 @@ pub fn run(args: Args) -> Result<(), SimError> {
     if let Some(path) = &args.write_config {
         write_config(path, &sim)?;
     }
-    let ready = json!({
-        "ready": true,
-        "udp_port": udp_port,
-        "control_port": control_port,
-        "devices": sim.devices.iter().map(|d| json!({
-            "index": d.id.index,
-            "name": d.id.name(),
-            "mac": d.id.mac,
-            "host": d.id.ip.to_string(),
-            "http_port": d.id.http_port,
-            "login": login_of(d),
-        })).collect::<Vec<_>>(),
-    });
+    let ready = Ready {
+        ready: true,
+        udp_port,
+        control_port,
+        devices: sim
+            .devices
+            .iter()
+            .map(|d| ReadyDevice {
+                index: d.id.index,
+                name: d.id.name(),
+                mac: d.id.mac,
+                host: d.id.ip.to_string(),
+                http_port: d.id.http_port,
+                login: login_of(d),
+            })
+            .collect(),
+    };
+    let ready = serde_json::to_string(&ready).map_err(|e| SimError::System(e.to_string()))?;
     let mut out = std::io::stdout().lock();
     writeln!(out, "{ready}")
         .and_then(|_| out.flush())

@@ -30,6 +30,8 @@ pub fn spawn(sim: Arc<Sim>, i: usize, sock: UdpSocket) {
 /// What the device does with a valid frame: the answer payload, or why none.
 enum Outcome {
     Answer(Vec<u8>),
+    /// Answered, with something odd to note in the log.
+    AnswerNoted(Vec<u8>, &'static str),
     /// Answer after the reset delay.
     AnswerLater(Vec<u8>),
     Silent(&'static str),
@@ -96,9 +98,9 @@ fn react(sim: &Sim, i: usize, st: &mut DeviceState, c: u8, payload: &[u8]) -> Ou
                     id.name(),
                     st.upload.page_count
                 );
-            } else {
-                st.upload.pages.insert(index, xor(data));
+                return Outcome::AnswerNoted(answer, "page index out of range");
             }
+            st.upload.pages.insert(index, xor(data));
             Outcome::Answer(answer)
         }
         cmd::RESET => {
@@ -153,6 +155,10 @@ fn handle(sim: &Sim, i: usize, sock: &UdpSocket, d: &[u8], from: SocketAddr) {
     drop(st);
     let (answer, delay) = match outcome {
         Outcome::Answer(p) => (p, delay),
+        Outcome::AnswerNoted(p, note) => {
+            entry.note = Some(note);
+            (p, delay)
+        }
         Outcome::AnswerLater(p) => (p, delay + sim.reset_delay),
         Outcome::Silent(why) => {
             entry.note = Some(why);
