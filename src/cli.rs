@@ -109,7 +109,7 @@ pub enum Command {
         target: Target,
     },
     /// Change one setting: set KEY=VALUE (see `keys`); `set apwd` asks for the password.
-    #[command(disable_help_flag = true)]
+    #[command(disable_help_flag = true, after_help = crate::settings::keys_help())]
     Set {
         /// KEY=VALUE, like mode=1; `smtptest` and `apwd` take no value here.
         assignment: String,
@@ -117,7 +117,7 @@ pub enum Command {
         target: Target,
     },
     /// Read one setting.
-    #[command(disable_help_flag = true)]
+    #[command(disable_help_flag = true, after_help = crate::settings::keys_help())]
     Get {
         /// A setting name (see `keys`).
         key: String,

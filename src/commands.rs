@@ -719,9 +719,7 @@ fn keys(ctx: &Ctx) {
             .collect();
         ctx.print_json(json!(rows));
     } else {
-        for s in SETTINGS {
-            println!("{}", s.describe_row());
-        }
+        print!("{}", settings::keys_help());
     }
 }
 

@@ -466,6 +466,17 @@ impl Setting {
     }
 }
 
+/// The settings table as help text (`keys`, `set --help`, `get --help`).
+pub fn keys_help() -> String {
+    let mut out = String::from("Settings (name, type, access, meaning):\n");
+    for s in SETTINGS {
+        out.push_str("  ");
+        out.push_str(&s.describe_row());
+        out.push('\n');
+    }
+    out
+}
+
 /// Percent-encodes everything but RFC 3986 unreserved characters.
 pub fn percent_encode(s: &str) -> String {
     let mut out = String::with_capacity(s.len());

@@ -700,3 +700,49 @@ fn help_and_host_flag() {
         .assert()
         .code(2);
 }
+
+#[test]
+fn syslog_gets_every_switch_and_failure_without_passwords() {
+    use std::os::unix::net::UnixDatagram;
+    let sim = Sim::start(
+        2,
+        &["--login", "all=admin:Sup3rSecret", "--fault", "2=http500"],
+    );
+    let sock_path = sim.dir.path().join("syslog.sock");
+    let sock = UnixDatagram::bind(&sock_path).unwrap();
+    sock.set_read_timeout(Some(Duration::from_secs(2))).unwrap();
+    sim.cmd()
+        .env("XIVO_BEROFOS_SYSLOG_SOCKET", &sock_path)
+        .args(["--syslog", "-v", "master"])
+        .assert()
+        .code(1);
+    let mut lines = Vec::new();
+    let mut buf = [0u8; 4096];
+    while let Ok(n) = sock.recv(&mut buf) {
+        lines.push(String::from_utf8_lossy(&buf[..n]).into_owned());
+        sock.set_read_timeout(Some(Duration::from_millis(300)))
+            .unwrap();
+    }
+    let all = lines.join("\n");
+    assert!(all.contains("xivo-berofos"), "{all}");
+    assert!(
+        all.contains("setting berofos relay mode to 1 (A--B) for fos1 (127.0.0.2)"),
+        "{all}"
+    );
+    assert!(
+        all.contains("fos2 (127.0.0.3): the berofos answered HTTP 500"),
+        "{all}"
+    );
+    // Facility daemon (3) and priority info (6) = <30>.
+    assert!(lines.iter().any(|l| l.starts_with("<30>")), "{all}");
+    assert!(!all.contains("Sup3rSecret"), "{all}");
+}
+
+#[test]
+fn set_help_lists_the_settings_table() {
+    assert_cmd::Command::new(BIN)
+        .args(["set", "--help"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("wdogdef").and(predicate::str::contains("set only")));
+}
