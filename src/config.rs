@@ -238,11 +238,11 @@ impl ConfigFile {
         for &(mac, ip, port) in found {
             let has_ip = !ip.is_unspecified();
             if let Some(s) = self.sections.iter().find(|s| s.mac == Some(mac)) {
-                let ip = ip.to_string();
-                if !has_ip || s.host.as_deref() == Some(ip.as_str()) {
+                if !has_ip || s.host.as_deref().is_some_and(|h| names_address(h, ip)) {
                     changes.push(format!("{} ({mac}) unchanged", s.name));
                     continue;
                 }
+                let ip = ip.to_string();
                 match self.key_line(s, "host") {
                     Some(i) => lines[i] = format!("host = {ip}"),
                     None => inserts.push((
@@ -314,6 +314,15 @@ impl ConfigFile {
             .filter(|(_, l)| !l.trim_start().starts_with(['#', ';']))
             .map(|(i, _)| i)
             .last()
+    }
+}
+
+/// Whether a `host` value (an address, or a name the admin chose) points at `ip`: a
+/// name that still resolves to the scanned address is kept as it is.
+fn names_address(host: &str, ip: Ipv4Addr) -> bool {
+    match host.parse::<Ipv4Addr>() {
+        Ok(a) => a == ip,
+        Err(_) => crate::device::resolve_v4(host).is_ok_and(|a| a == ip),
     }
 }
 
@@ -403,6 +412,10 @@ mod tests {
         assert_eq!(n.sections[0].port, Some(8080));
         assert_eq!(n.sections[1].name, "fos1");
         assert!(n.sections[1].host.is_none() && text.contains(";host = 0.0.0.0"));
+        // A host name that resolves to the scanned address is kept.
+        let c = parse("[fos1]\nmac = 00:19:32:00:12:1D\nhost = localhost\n");
+        let (t, _) = c.merge(&[(m1, Ipv4Addr::LOCALHOST, 80)]);
+        assert!(t.contains("host = localhost\n"), "{t}");
         // Merging the same again changes nothing.
         let (again, _) = n.merge(&[(m1, Ipv4Addr::new(10, 34, 1, 20), 8080)]);
         assert_eq!(again, text);
