@@ -115,10 +115,17 @@ EOF
 #  - dc-deadtime=2s: how long a starting controller waits for an existing DC
 #    before electing itself; the default 20 s is pure waiting on one node.
 # Pacemaker accepts a cib.xml without cib.xml.sig (it logs a warning).
+# validate-with must be the NEWEST schema installed, as in a cluster made by
+# `pcs cluster setup`: with an older one (say pacemaker-3.0) the CIB keeps
+# that schema, roles are stored as Master/Slave and newer syntax such as the
+# colocation option influence=false is rejected ("does not conform to the
+# configured schema").
+schema=$(cd /usr/share/pacemaker && ls pacemaker-[0-9]*.rng | sed 's/\.rng$//' | sort -V | tail -n1)
+[ -n "$schema" ] || die "no pacemaker-*.rng schema in /usr/share/pacemaker"
 rm -rf /var/lib/pacemaker/cib/* /var/lib/pacemaker/pengine/* /var/lib/corosync/*
 rm -f /run/resource-agents/berofos-*.state /run/Stateful-*.state /run/Stateful-*.state.rc
-cat > /var/lib/pacemaker/cib/cib.xml <<'EOF'
-<cib validate-with="pacemaker-3.0" epoch="1" num_updates="0" admin_epoch="0">
+cat > /var/lib/pacemaker/cib/cib.xml <<EOF
+<cib validate-with="$schema" epoch="1" num_updates="0" admin_epoch="0">
   <configuration>
     <crm_config>
       <cluster_property_set id="cib-bootstrap-options">
