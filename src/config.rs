@@ -281,7 +281,7 @@ impl ConfigFile {
                 new_names.push(name);
             }
         }
-        inserts.sort_by(|a, b| b.0.cmp(&a.0));
+        inserts.sort_by_key(|i| std::cmp::Reverse(i.0));
         for (at, l) in inserts {
             lines.insert(at.min(lines.len()), l);
         }
