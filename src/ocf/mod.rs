@@ -353,9 +353,15 @@ impl Agent {
         Ok(OcfExit::Success)
     }
 
+    /// Never fails on the state it finds (a failed stop gets the node fenced): a corrupt
+    /// state file is removed like any other.
     fn stop(&self) -> Outcome {
-        if self.state()? == Some(State::Promoted) {
-            log::warn("stopping a promoted instance without demote; the relay stays as it is");
+        match self.state.read() {
+            Ok(Some(State::Promoted)) => {
+                log::warn("stopping a promoted instance without demote; the relay stays as it is")
+            }
+            Err(e) => log::warn(&e),
+            Ok(_) => {}
         }
         cluster::delete_score();
         self.state
