@@ -731,6 +731,7 @@ fn one_hung_berofos_does_not_delay_the_other() {
         ],
     );
     assert_eq!(r.code, 1, "{}", r.stderr);
+    eprintln!("hung promote took {:?}", r.took);
     assert!(r.took < Duration::from_millis(5000), "took {:?}", r.took);
     assert_eq!(sim.mode(2), "0");
     let reason = r.reason().unwrap();
