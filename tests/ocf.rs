@@ -697,9 +697,11 @@ fn dead_and_denied_berofos_fail_the_promotion_by_name() {
     assert_eq!(r.code, 1, "{}", r.stderr);
     let reason = r.reason().unwrap();
     assert!(
-        reason.starts_with("2 of 3 berofos not switched"),
+        reason.starts_with("2/3 berofos not switched to 1 (A--B): "),
         "{reason}"
     );
+    // Pacemaker keeps 128 characters of a reason: every failed device fits in them.
+    assert!(reason.len() <= 128, "{} characters: {reason}", reason.len());
     assert!(
         reason.contains("fos2") && reason.contains("fos3") && reason.contains("401"),
         "{reason}"
@@ -712,7 +714,18 @@ fn dead_and_denied_berofos_fail_the_promotion_by_name() {
     a.put_state(Some("promoted"));
     let r = a.run("monitor");
     assert_eq!(r.code, 9);
-    assert!(r.reason().unwrap().contains("fos2"));
+    let reason = r.reason().unwrap();
+    assert!(
+        reason.contains("fos2") && reason.contains("fos3") && reason.len() <= 128,
+        "{reason}"
+    );
+    // The log has the whole story, with what to do.
+    assert!(
+        r.stderr
+            .contains("ERROR: fos3 (127.0.0.1): login refused (HTTP 401) – check the login"),
+        "{}",
+        r.stderr
+    );
 }
 
 #[test]

@@ -19,6 +19,7 @@ pub mod state;
 
 use crate::config::ConfigFile;
 use crate::device::Device;
+use crate::error::{Error, Problem};
 use crate::http::Http;
 use crate::lock::Lock;
 use crate::log;
@@ -189,11 +190,101 @@ fn usage() -> Outcome {
     Ok(OcfExit::Success)
 }
 
-/// The berofos a call works on; `broken` holds one message per selected section that
-/// cannot be used (configuration error, unknown name): each counts as failed.
+/// Pacemaker keeps only this many characters of an `ocf-exit-reason`.
+pub const EXIT_REASON_MAX: usize = 128;
+
+/// One berofos that failed: a short form for the exit reason (which Pacemaker cuts at
+/// [`EXIT_REASON_MAX`] characters, so every failed device must be named early) and the
+/// full message, with what to do, for the log.
+struct Fault {
+    brief: String,
+    full: String,
+}
+
+fn seconds(d: Duration) -> String {
+    let s = d.as_secs_f64();
+    if s.fract() < 0.05 {
+        format!("{s:.0} s")
+    } else {
+        format!("{s:.1} s")
+    }
+}
+
+impl Fault {
+    fn of(e: &Error) -> Fault {
+        let brief = match e {
+            Error::Device { label, problem, .. } => format!(
+                "{label}: {}",
+                match problem {
+                    Problem::NoAnswer(d) => format!("no answer within {}", seconds(*d)),
+                    Problem::Refused { port } => format!("connection refused on port {port}"),
+                    Problem::Network(_) => "network error".into(),
+                    Problem::Denied { .. } => "login refused (HTTP 401)".into(),
+                    Problem::Status(c) => format!("HTTP {c}"),
+                    Problem::BadAnswer(_) => "not a berofos answer".into(),
+                    Problem::Rejected(_) => "rejected".into(),
+                    Problem::NotApplied { got, .. } => format!("still {got} after the switch"),
+                    Problem::WrongMode { flash: true } => "in flash mode".into(),
+                    Problem::WrongMode { flash: false } => "in operational mode".into(),
+                    Problem::Cancelled(_) => "interrupted".into(),
+                }
+            ),
+            Error::Many(v) => v
+                .iter()
+                .map(|e| Fault::of(e).brief)
+                .collect::<Vec<_>>()
+                .join(", "),
+            other => other.to_string().chars().take(60).collect(),
+        };
+        Fault {
+            brief,
+            full: e.to_string(),
+        }
+    }
+}
+
+/// Logs every fault in full; returns the exit reason: `what` then each brief.
+fn summarize(what: &str, faults: &[Fault]) -> String {
+    for f in faults {
+        log::error(&f.full);
+    }
+    let briefs: Vec<&str> = faults.iter().map(|f| f.brief.as_str()).collect();
+    format!("{what}: {}", briefs.join("; "))
+}
+
+/// The berofos a call works on; `broken` holds the selected sections that cannot be
+/// used (configuration error, unknown name): each counts as failed.
 struct Selection {
     devices: Vec<Device>,
-    broken: Vec<String>,
+    broken: Vec<Fault>,
+}
+
+/// `[fos2] bad line 7 of bnfos.conf`, `[fos9] not in bnfos.conf`.
+fn broken_section(cfg: &ConfigFile, name: &str, e: &Error) -> Fault {
+    let file = cfg
+        .path
+        .file_name()
+        .map(|f| f.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let prefix = format!("{}:", cfg.path.display());
+    let line = cfg
+        .sections
+        .iter()
+        .find(|s| s.name == name)
+        .and_then(|s| s.errors.first())
+        .and_then(|m| m.strip_prefix(&prefix))
+        .and_then(|rest| rest.split(':').next())
+        .and_then(|n| n.parse::<usize>().ok());
+    Fault {
+        brief: match line {
+            Some(n) => format!("[{name}] bad line {file}:{n}"),
+            None if cfg.sections.iter().any(|s| s.name == name) => {
+                format!("[{name}] bad section in {file}")
+            }
+            None => format!("[{name}] not in {file}"),
+        },
+        full: e.to_string(),
+    }
 }
 
 /// Reads the configuration and picks the selected sections. `Ok(None)`: not
@@ -230,7 +321,7 @@ fn select(p: &Params) -> Result<Option<Selection>, String> {
     for n in names {
         match cfg.section(&n).and_then(|s| Device::from_section(&cfg, s)) {
             Ok(d) => sel.devices.push(d),
-            Err(e) => sel.broken.push(e.to_string()),
+            Err(e) => sel.broken.push(broken_section(&cfg, &n, &e)),
         }
     }
     Ok(Some(sel))
@@ -398,11 +489,15 @@ impl Agent {
         let http = Http::new().map_err(|pr| generic(pr.describe("")))?;
         let total = sel.devices.len() + sel.broken.len();
         let results = relay::switch_all(&http, &sel.devices, mode, p.timeout, deadline, true);
-        let mut failed = sel.broken;
+        // switch_all has logged each device failure in full; the sections, not yet.
+        for b in &sel.broken {
+            log::error(&b.full);
+        }
+        let mut failed: Vec<Fault> = sel.broken;
         failed.extend(
             results
                 .into_iter()
-                .filter_map(|r| r.err().map(|e| e.to_string())),
+                .filter_map(|r| r.err().map(|e| Fault::of(&e))),
         );
         if failed.is_empty() {
             log::info(&format!(
@@ -412,11 +507,12 @@ impl Agent {
             ));
             Ok(())
         } else {
+            let briefs: Vec<&str> = failed.iter().map(|f| f.brief.as_str()).collect();
             Err(generic(format!(
-                "{} of {total} berofos not switched to relay mode {}: {}",
+                "{}/{total} berofos not switched to {}: {}",
                 failed.len(),
                 mode.describe(),
-                failed.join("; ")
+                briefs.join("; ")
             )))
         }
     }
@@ -476,20 +572,27 @@ impl Agent {
         for (d, r) in sel.devices.iter().zip(results) {
             match r.and_then(|cfg| relay::mode_of(d, &cfg)) {
                 Ok(m) if m == mode => {}
-                Ok(m) => wrong.push(format!(
-                    "{}: relay mode is {} ({}), but node {node} is promoted and needs {}",
-                    d.label(),
-                    m.describe(),
-                    m.holder(),
-                    mode.describe()
-                )),
-                Err(e) => wrong.push(e.to_string()),
+                Ok(m) => wrong.push(Fault {
+                    brief: format!("{}: relay {}", d.label(), m.describe()),
+                    full: format!(
+                        "{}: relay mode is {} ({}), but node {node} is promoted and needs {} – \
+                         was it switched by hand, or did it restart into its power-up mode (modedef)?",
+                        d.label(),
+                        m.describe(),
+                        m.holder(),
+                        mode.describe()
+                    ),
+                }),
+                Err(e) => wrong.push(Fault::of(&e)),
             }
         }
         if wrong.is_empty() {
             Ok(OcfExit::RunningPromoted)
         } else {
-            Err(failed_promoted(wrong.join("; ")))
+            Err(failed_promoted(summarize(
+                &format!("node {node} needs relay {}", mode.describe()),
+                &wrong,
+            )))
         }
     }
 
@@ -501,7 +604,7 @@ impl Agent {
             Err(e) => return log::warn(&e),
         };
         for b in &sel.broken {
-            log::warn(b);
+            log::warn(&b.full);
         }
         let Ok(http) = Http::new() else {
             return log::warn("cannot set up the HTTP client");
