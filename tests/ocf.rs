@@ -675,6 +675,7 @@ fn promote_switches_and_monitor_follows_the_relay() {
         let r = a.run("monitor");
         assert_eq!(r.code, 9);
         let reason = r.reason().unwrap();
+        eprintln!("reason: {reason}");
         assert!(
             reason.contains("fos2 (127.0.0.1)") && !reason.contains("fos1"),
             "{reason}"
@@ -700,6 +701,7 @@ fn dead_and_denied_berofos_fail_the_promotion_by_name() {
         reason.starts_with("2/3 berofos not switched to 1 (A--B): "),
         "{reason}"
     );
+    eprintln!("reason: {reason}");
     // Pacemaker keeps 128 characters of a reason: every failed device fits in them.
     assert!(reason.len() <= 128, "{} characters: {reason}", reason.len());
     assert!(
@@ -748,6 +750,7 @@ fn one_hung_berofos_does_not_delay_the_other() {
     assert!(r.took < Duration::from_millis(5000), "took {:?}", r.took);
     assert_eq!(sim.mode(2), "0");
     let reason = r.reason().unwrap();
+    eprintln!("reason: {reason}");
     assert!(
         reason.contains("fos1") && !reason.contains("fos2"),
         "{reason}"
