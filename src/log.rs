@@ -62,10 +62,23 @@ fn open_syslog(facility_name: Option<&str>) -> Option<Logger<LoggerBackend, Form
         process: "xivo-berofos".into(),
         pid: std::process::id(),
     };
-    match std::env::var_os(SOCKET_ENV) {
+    let logger = match std::env::var_os(SOCKET_ENV) {
         Some(path) => syslog::unix_custom(formatter, path).ok(),
         None => syslog::unix(formatter).ok(),
+    }?;
+    // A stuck syslog daemon must not hang the process (an agent's stop that hangs gets
+    // its node fenced): a message that cannot be sent within the limit is dropped.
+    let limit = Some(std::time::Duration::from_millis(200));
+    match &logger.backend {
+        LoggerBackend::Unix(s) => {
+            let _ = s.set_write_timeout(limit);
+        }
+        LoggerBackend::UnixStream(w) => {
+            let _ = w.get_ref().set_write_timeout(limit);
+        }
+        _ => {}
     }
+    Some(logger)
 }
 
 pub fn log(level: Level, msg: &str) {

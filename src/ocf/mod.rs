@@ -1,5 +1,672 @@
-//! Placeholder until the agent branch lands (replaced by the merge).
-pub fn run(_action: Option<String>) -> i32 {
-    eprintln!("ocf: not built yet");
-    3
+//! The Pacemaker resource agent `ocf:xivo:berofos` (product.md §3), read like
+//! Pacemaker's `Stateful`: the exit codes as [`OcfExit`], the actions as [`Action`],
+//! one function per action, one dispatch in [`run`].
+//!
+//! # Layout
+//! - [`params`]: the parameter table and everything derived from it.
+//! - [`metadata`]: the meta-data XML.
+//! - [`state`]: the state file (none → unpromoted → promoted).
+//! - [`cluster`]: node name and promotion score through Pacemaker's tools.
+//!
+//! Device work is delegated to [`crate::relay`] (switch and read many berofos in
+//! parallel under one deadline) and serialized with the admin commands by
+//! [`crate::lock`].
+
+pub mod cluster;
+pub mod metadata;
+pub mod params;
+pub mod state;
+
+use crate::config::ConfigFile;
+use crate::device::Device;
+use crate::error::{Error, Problem};
+use crate::http::Http;
+use crate::lock::Lock;
+use crate::log;
+use crate::relay::{self, Deadline, Mode};
+use params::Params;
+use state::{State, StateFile};
+use std::time::{Duration, Instant};
+
+/// OCF exit codes (OCF RA API 1.1).
+#[repr(i32)]
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum OcfExit {
+    Success = 0,
+    ErrGeneric = 1,
+    ErrArgs = 2,
+    ErrUnimplemented = 3,
+    ErrPerm = 4,
+    ErrInstalled = 5,
+    ErrConfigured = 6,
+    NotRunning = 7,
+    RunningPromoted = 8,
+    FailedPromoted = 9,
+}
+
+impl OcfExit {
+    pub fn code(self) -> i32 {
+        self as i32
+    }
+}
+
+/// An action that did not succeed: its exit code and the `ocf-exit-reason`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Failure {
+    pub exit: OcfExit,
+    pub reason: String,
+}
+
+impl Failure {
+    pub fn new(exit: OcfExit, reason: impl Into<String>) -> Failure {
+        Failure {
+            exit,
+            reason: reason.into(),
+        }
+    }
+}
+
+/// What an action returns: an exit code, or a failure with its reason.
+pub type Outcome = Result<OcfExit, Failure>;
+
+/// The actions of the agent.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Action {
+    MetaData,
+    ValidateAll,
+    Start,
+    Stop,
+    Monitor,
+    Promote,
+    Demote,
+    Notify,
+    ReloadAgent,
+    Usage,
+}
+
+impl Action {
+    pub fn parse(name: &str) -> Option<Action> {
+        Some(match name {
+            "meta-data" => Action::MetaData,
+            "validate-all" => Action::ValidateAll,
+            "start" => Action::Start,
+            "stop" => Action::Stop,
+            "monitor" => Action::Monitor,
+            "promote" => Action::Promote,
+            "demote" => Action::Demote,
+            "notify" => Action::Notify,
+            "reload-agent" => Action::ReloadAgent,
+            "usage" | "help" => Action::Usage,
+            _ => return None,
+        })
+    }
+
+    /// meta-data and usage print and leave: no logging set up, nothing read.
+    fn is_informational(self) -> bool {
+        matches!(self, Action::MetaData | Action::Usage)
+    }
+}
+
+const USAGE: &str = "\
+usage: berofos ACTION   (or: xivo-berofos ocf ACTION)
+
+ACTION is one of: start stop promote demote monitor notify reload-agent
+                  validate-all meta-data usage
+
+The Pacemaker resource agent ocf:xivo:berofos (OCF RA API 1.1): a berofos relay
+follows the promoted XiVO. Parameters come as OCF_RESKEY_<name> (see meta-data);
+the action may also come from __OCF_ACTION.
+";
+
+/// Runs the agent: `action` (argv[1]), else `__OCF_ACTION`; returns the exit code.
+pub fn run(action: Option<String>) -> i32 {
+    let started = Instant::now();
+    let name = action
+        .filter(|a| !a.is_empty())
+        .or_else(|| env("__OCF_ACTION"));
+    let Some(action) = name.as_deref().and_then(Action::parse) else {
+        eprint!("{USAGE}");
+        if let Some(n) = name {
+            eprintln!("unknown action '{}'", n.escape_default());
+        }
+        return OcfExit::ErrUnimplemented.code();
+    };
+    if !action.is_informational() {
+        crate::signals::install();
+        let facility = env("HA_LOGFACILITY");
+        let verbosity = if env("HA_debug").is_some_and(|d| d != "0") {
+            log::Verbosity::Verbose
+        } else {
+            log::Verbosity::Normal
+        };
+        let syslog = facility.as_deref() != Some("none");
+        log::init(verbosity, syslog, facility.as_deref(), true);
+    }
+    let agent = Agent::from_env(started);
+    let outcome = match action {
+        Action::MetaData => meta_data(),
+        Action::Usage => usage(),
+        Action::ValidateAll => agent.validate_all(),
+        Action::Start => agent.start(),
+        Action::Stop => agent.stop(),
+        Action::Monitor => agent.monitor(),
+        Action::Promote => agent.promote(),
+        Action::Demote => agent.demote(),
+        Action::Notify => agent.notify(),
+        Action::ReloadAgent => agent.reload_agent(),
+    };
+    finish(outcome)
+}
+
+/// Exit code; a failure's reason goes to the log and, on one line, to stderr as
+/// `ocf-exit-reason:` for Pacemaker.
+fn finish(outcome: Outcome) -> i32 {
+    match outcome {
+        Ok(exit) => exit.code(),
+        Err(f) => {
+            log::error(&f.reason);
+            let line: String = f
+                .reason
+                .chars()
+                .map(|c| if c.is_control() { ' ' } else { c })
+                .collect();
+            eprintln!("ocf-exit-reason:{line}");
+            f.exit.code()
+        }
+    }
+}
+
+fn env(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.is_empty())
+}
+
+fn meta_data() -> Outcome {
+    print!("{}", metadata::xml());
+    Ok(OcfExit::Success)
+}
+
+fn usage() -> Outcome {
+    print!("{USAGE}");
+    Ok(OcfExit::Success)
+}
+
+/// Pacemaker keeps only this many characters of an `ocf-exit-reason`.
+pub const EXIT_REASON_MAX: usize = 128;
+
+/// One berofos that failed: a short form for the exit reason (which Pacemaker cuts at
+/// [`EXIT_REASON_MAX`] characters, so every failed device must be named early) and the
+/// full message, with what to do, for the log.
+struct Fault {
+    brief: String,
+    full: String,
+}
+
+fn seconds(d: Duration) -> String {
+    let s = d.as_secs_f64();
+    if s.fract() < 0.05 {
+        format!("{s:.0} s")
+    } else {
+        format!("{s:.1} s")
+    }
+}
+
+impl Fault {
+    fn of(e: &Error) -> Fault {
+        let brief = match e {
+            Error::Device { label, problem, .. } => format!(
+                "{label}: {}",
+                match problem {
+                    Problem::NoAnswer(d) => format!("no answer within {}", seconds(*d)),
+                    Problem::Refused { port } => format!("connection refused on port {port}"),
+                    Problem::Network(_) => "network error".into(),
+                    Problem::Denied { .. } => "login refused (HTTP 401)".into(),
+                    Problem::Status(c) => format!("HTTP {c}"),
+                    Problem::BadAnswer(_) => "not a berofos answer".into(),
+                    Problem::Rejected(_) => "rejected".into(),
+                    Problem::NotApplied { got, .. } => format!("still {got} after the switch"),
+                    Problem::WrongMode { flash: true } => "in flash mode".into(),
+                    Problem::WrongMode { flash: false } => "in operational mode".into(),
+                    Problem::Cancelled(_) => "interrupted".into(),
+                }
+            ),
+            Error::Many(v) => v
+                .iter()
+                .map(|e| Fault::of(e).brief)
+                .collect::<Vec<_>>()
+                .join(", "),
+            other => other.to_string().chars().take(60).collect(),
+        };
+        Fault {
+            brief,
+            full: e.to_string(),
+        }
+    }
+}
+
+/// Logs every fault in full; returns the exit reason: `what` then each brief.
+fn summarize(what: &str, faults: &[Fault]) -> String {
+    for f in faults {
+        log::error(&f.full);
+    }
+    let briefs: Vec<&str> = faults.iter().map(|f| f.brief.as_str()).collect();
+    format!("{what}: {}", briefs.join("; "))
+}
+
+/// The berofos a call works on; `broken` holds the selected sections that cannot be
+/// used (configuration error, unknown name): each counts as failed.
+struct Selection {
+    devices: Vec<Device>,
+    broken: Vec<Fault>,
+}
+
+/// `[fos2] bad line 7 of bnfos.conf`, `[fos9] not in bnfos.conf`.
+fn broken_section(cfg: &ConfigFile, name: &str, e: &Error) -> Fault {
+    let file = cfg
+        .path
+        .file_name()
+        .map(|f| f.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let prefix = format!("{}:", cfg.path.display());
+    let line = cfg
+        .sections
+        .iter()
+        .find(|s| s.name == name)
+        .and_then(|s| s.errors.first())
+        .and_then(|m| m.strip_prefix(&prefix))
+        .and_then(|rest| rest.split(':').next())
+        .and_then(|n| n.parse::<usize>().ok());
+    Fault {
+        brief: match line {
+            Some(n) => format!("[{name}] bad line {file}:{n}"),
+            None if cfg.sections.iter().any(|s| s.name == name) => {
+                format!("[{name}] bad section in {file}")
+            }
+            None => format!("[{name}] not in {file}"),
+        },
+        full: e.to_string(),
+    }
+}
+
+/// Reads the configuration and picks the selected sections. `Ok(None)`: not
+/// configured (no file, or a file without any section).
+fn select(p: &Params) -> Result<Option<Selection>, String> {
+    let Some(cfg) = ConfigFile::load(&p.config).map_err(|e| e.to_string())? else {
+        return match &p.devices {
+            Some(names) => Err(format!(
+                "devices={} is set but {} does not exist – create it with xivo-berofos scan -x",
+                names.join(" "),
+                p.config.display()
+            )),
+            None => Ok(None),
+        };
+    };
+    for w in &cfg.warnings {
+        log::debug(w);
+    }
+    if cfg.sections.is_empty() && p.devices.is_none() {
+        log::warn(&format!(
+            "{} has no [section]: no berofos to switch",
+            p.config.display()
+        ));
+        return Ok(None);
+    }
+    let names: Vec<String> = match &p.devices {
+        Some(n) => n.clone(),
+        None => cfg.sections.iter().map(|s| s.name.clone()).collect(),
+    };
+    let mut sel = Selection {
+        devices: Vec::new(),
+        broken: Vec::new(),
+    };
+    for n in names {
+        match cfg.section(&n).and_then(|s| Device::from_section(&cfg, s)) {
+            Ok(d) => sel.devices.push(d),
+            Err(e) => sel.broken.push(broken_section(&cfg, &n, &e)),
+        }
+    }
+    Ok(Some(sel))
+}
+
+/// This node's relay mode: 1 (A--B) on `master_node`, else 0 (A--D).
+pub fn mode_for(p: &Params, node: &str) -> Mode {
+    if node == p.master_node {
+        Mode::Master
+    } else {
+        Mode::Slave
+    }
+}
+
+/// This node's promotion score, and why.
+pub fn score_for(p: &Params, node: &str) -> (u32, String) {
+    if !p.prefer_master {
+        (50, format!("node {node}; prefer_master=false"))
+    } else if node == p.master_node {
+        (100, format!("node {node} is master_node"))
+    } else {
+        (
+            50,
+            format!("node {node} is not master_node {}", p.master_node),
+        )
+    }
+}
+
+/// One call of the agent: what the environment says about it.
+struct Agent {
+    started: Instant,
+    state: StateFile,
+    /// `OCF_RESKEY_CRM_meta_interval`: 0 for a probe.
+    interval_ms: u64,
+    /// `OCF_CHECK_LEVEL`.
+    check_level: u32,
+}
+
+impl Agent {
+    fn from_env(started: Instant) -> Agent {
+        let number = |name: &str| env(name).and_then(|v| v.trim().parse::<u64>().ok());
+        Agent {
+            started,
+            state: StateFile::new(
+                env("HA_RSCTMP").as_deref(),
+                env("OCF_RESOURCE_INSTANCE").as_deref(),
+            ),
+            interval_ms: number("OCF_RESKEY_CRM_meta_interval").unwrap_or(0),
+            check_level: number("OCF_CHECK_LEVEL")
+                .or_else(|| number("OCF_RESKEY_OCF_CHECK_LEVEL"))
+                .unwrap_or(0)
+                .try_into()
+                .unwrap_or(u32::MAX),
+        }
+    }
+
+    /// `OCF_RESKEY_CRM_meta_timeout` (ms, default 20 s) from the start of the process,
+    /// less a margin (10 %, 0.2 to 2 s) to report and exit.
+    fn deadline(&self) -> Deadline {
+        let total = env("OCF_RESKEY_CRM_meta_timeout")
+            .and_then(|v| v.trim().parse::<u64>().ok())
+            .filter(|&ms| ms > 0)
+            .map(Duration::from_millis)
+            .unwrap_or(Duration::from_secs(20));
+        let margin = (total / 10).clamp(Duration::from_millis(200), Duration::from_secs(2));
+        let usable = total.saturating_sub(margin);
+        Deadline {
+            at: self.started + usable,
+            total: usable,
+        }
+    }
+
+    fn state(&self) -> Result<Option<State>, Failure> {
+        self.state
+            .read()
+            .map_err(|e| Failure::new(OcfExit::ErrGeneric, e))
+    }
+
+    fn record(&self, s: State) -> Result<(), Failure> {
+        self.state
+            .write(s)
+            .map_err(|e| Failure::new(OcfExit::ErrGeneric, e))
+    }
+
+    fn set_score(&self, p: &Params) {
+        let (score, why) = score_for(p, &cluster::node_name());
+        cluster::set_score(score, &why);
+    }
+
+    fn validate_all(&self) -> Outcome {
+        let p = Params::from_env()?;
+        match p.validate_config()? {
+            None => log::info(&format!(
+                "{} does not exist: berofos is not configured",
+                p.config.display()
+            )),
+            Some(cfg) => log::debug(&format!(
+                "{}: {} berofos section(s) valid",
+                p.config.display(),
+                cfg.sections.iter().filter(|s| p.selects(&s.name)).count()
+            )),
+        }
+        Ok(OcfExit::Success)
+    }
+
+    fn start(&self) -> Outcome {
+        if self.state()? == Some(State::Promoted) {
+            return Err(Failure::new(
+                OcfExit::RunningPromoted,
+                "start asked of an instance that is already promoted",
+            ));
+        }
+        let p = Params::from_env()?;
+        if p.devices.is_some() && !p.config.exists() {
+            // The same check as validate-all: devices are named, so the file must exist.
+            p.validate_config()?;
+        }
+        self.record(State::Unpromoted)?;
+        self.set_score(&p);
+        Ok(OcfExit::Success)
+    }
+
+    /// Never fails on the state it finds (a failed stop gets the node fenced): a corrupt
+    /// state file is removed like any other.
+    fn stop(&self) -> Outcome {
+        match self.state.read() {
+            Ok(Some(State::Promoted)) => {
+                log::warn("stopping a promoted instance without demote; the relay stays as it is")
+            }
+            Err(e) => log::warn(&e),
+            Ok(_) => {}
+        }
+        cluster::delete_score();
+        self.state
+            .remove()
+            .map_err(|e| Failure::new(OcfExit::ErrGeneric, e))?;
+        Ok(OcfExit::Success)
+    }
+
+    fn promote(&self) -> Outcome {
+        if self.state()?.is_none() {
+            return Err(Failure::new(
+                OcfExit::NotRunning,
+                "promote asked of an instance that is not started",
+            ));
+        }
+        let p = Params::from_env()?;
+        let node = cluster::node_name();
+        let mode = mode_for(&p, &node);
+        match select(&p).map_err(|e| Failure::new(OcfExit::ErrGeneric, e))? {
+            None => log::info("berofos is not configured -- doing nothing"),
+            Some(sel) => self.switch(&p, mode, sel)?,
+        }
+        self.record(State::Promoted)?;
+        log::info(&format!("promoted on node {node}: {}", mode.holder()));
+        Ok(OcfExit::Success)
+    }
+
+    /// Every selected berofos to `mode`, in parallel, read back; fails naming each one
+    /// that did not make it (those that did stay switched).
+    fn switch(&self, p: &Params, mode: Mode, sel: Selection) -> Result<(), Failure> {
+        let deadline = self.deadline();
+        let generic = |e: String| Failure::new(OcfExit::ErrGeneric, e);
+        let _lock = Lock::acquire(&p.config, deadline.at).map_err(|e| generic(e.to_string()))?;
+        let http = Http::new().map_err(|pr| generic(pr.describe("")))?;
+        let total = sel.devices.len() + sel.broken.len();
+        let results = relay::switch_all(&http, &sel.devices, mode, p.timeout, deadline, true);
+        // switch_all has logged each device failure in full; the sections, not yet.
+        for b in &sel.broken {
+            log::error(&b.full);
+        }
+        let mut failed: Vec<Fault> = sel.broken;
+        failed.extend(
+            results
+                .into_iter()
+                .filter_map(|r| r.err().map(|e| Fault::of(&e))),
+        );
+        if failed.is_empty() {
+            log::info(&format!(
+                "relay mode {} on {total} berofos: {}",
+                mode.describe(),
+                mode.holder()
+            ));
+            Ok(())
+        } else {
+            let briefs: Vec<&str> = failed.iter().map(|f| f.brief.as_str()).collect();
+            Err(generic(format!(
+                "{}/{total} berofos not switched to {}: {}",
+                failed.len(),
+                mode.describe(),
+                briefs.join("; ")
+            )))
+        }
+    }
+
+    fn demote(&self) -> Outcome {
+        if self.state()?.is_none() {
+            return Err(Failure::new(
+                OcfExit::NotRunning,
+                "demote asked of an instance that is not started",
+            ));
+        }
+        self.record(State::Unpromoted)?;
+        log::info("demoted: the relay stays until the other node is promoted");
+        Ok(OcfExit::Success)
+    }
+
+    fn monitor(&self) -> Outcome {
+        let Some(state) = self.state()? else {
+            return Ok(OcfExit::NotRunning);
+        };
+        let probe = self.interval_ms == 0;
+        match state {
+            State::Unpromoted => {
+                if probe || self.check_level >= 10 {
+                    let p = Params::from_env()?;
+                    if probe {
+                        // Restore the promotion score, as Stateful does.
+                        self.set_score(&p);
+                    }
+                    if self.check_level >= 10 {
+                        self.check_answers(&p);
+                    }
+                }
+                Ok(OcfExit::Success)
+            }
+            State::Promoted => {
+                let p = Params::from_env()?;
+                if probe {
+                    self.set_score(&p);
+                }
+                self.check_promoted(&p)
+            }
+        }
+    }
+
+    /// Promoted: every berofos must show this node's mode.
+    fn check_promoted(&self, p: &Params) -> Outcome {
+        let failed_promoted = |e: String| Failure::new(OcfExit::FailedPromoted, e);
+        let Some(sel) = select(p).map_err(failed_promoted)? else {
+            return Ok(OcfExit::RunningPromoted);
+        };
+        let node = cluster::node_name();
+        let mode = mode_for(p, &node);
+        let http = Http::new().map_err(|pr| failed_promoted(pr.describe("")))?;
+        let results = relay::read_all(&http, &sel.devices, p.timeout, self.deadline());
+        let mut wrong = sel.broken;
+        for (d, r) in sel.devices.iter().zip(results) {
+            match r.and_then(|cfg| relay::mode_of(d, &cfg)) {
+                Ok(m) if m == mode => {}
+                Ok(m) => wrong.push(Fault {
+                    brief: format!("{}: relay {}", d.label(), m.describe()),
+                    full: format!(
+                        "{}: relay mode is {} ({}), but node {node} is promoted and needs {} – \
+                         was it switched by hand, or did it restart into its power-up mode (modedef)?",
+                        d.label(),
+                        m.describe(),
+                        m.holder(),
+                        mode.describe()
+                    ),
+                }),
+                Err(e) => wrong.push(Fault::of(&e)),
+            }
+        }
+        if wrong.is_empty() {
+            Ok(OcfExit::RunningPromoted)
+        } else {
+            Err(failed_promoted(summarize(
+                &format!("node {node} needs relay {}", mode.describe()),
+                &wrong,
+            )))
+        }
+    }
+
+    /// Unpromoted, OCF_CHECK_LEVEL ≥ 10: warns about each berofos that does not answer.
+    fn check_answers(&self, p: &Params) {
+        let sel = match select(p) {
+            Ok(Some(sel)) => sel,
+            Ok(None) => return,
+            Err(e) => return log::warn(&e),
+        };
+        for b in &sel.broken {
+            log::warn(&b.full);
+        }
+        let Ok(http) = Http::new() else {
+            return log::warn("cannot set up the HTTP client");
+        };
+        for r in relay::read_all(&http, &sel.devices, p.timeout, self.deadline()) {
+            if let Err(e) = r {
+                log::warn(&e.to_string());
+            }
+        }
+    }
+
+    fn notify(&self) -> Outcome {
+        let kind = env("OCF_RESKEY_CRM_meta_notify_type").unwrap_or_else(|| "?".into());
+        let op = env("OCF_RESKEY_CRM_meta_notify_operation").unwrap_or_else(|| "?".into());
+        log::info(&format!("notify: {kind}-{op}"));
+        Ok(OcfExit::Success)
+    }
+
+    /// Parameters are read afresh by every call; reloading validates them and, when
+    /// running, sets the promotion score again (prefer_master may have changed).
+    fn reload_agent(&self) -> Outcome {
+        let p = Params::from_env()?;
+        p.validate_config()?;
+        if self.state()?.is_some() {
+            self.set_score(&p);
+        }
+        Ok(OcfExit::Success)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn actions_parse() {
+        assert_eq!(Action::parse("meta-data"), Some(Action::MetaData));
+        assert_eq!(Action::parse("help"), Some(Action::Usage));
+        assert_eq!(Action::parse("reload"), None);
+        assert_eq!(Action::parse("Start"), None);
+    }
+
+    #[test]
+    fn scores_and_modes() {
+        let p = Params::from(|n| (n == "master_node").then(|| "xivo1".to_string())).unwrap();
+        assert_eq!(score_for(&p, "xivo1").0, 100);
+        assert_eq!(score_for(&p, "xivo2").0, 50);
+        assert_eq!(mode_for(&p, "xivo1"), Mode::Master);
+        assert_eq!(mode_for(&p, "xivo2"), Mode::Slave);
+        let q = Params {
+            prefer_master: false,
+            ..p
+        };
+        assert_eq!(
+            (score_for(&q, "xivo1").0, score_for(&q, "xivo2").0),
+            (50, 50)
+        );
+    }
+
+    #[test]
+    fn exit_codes() {
+        assert_eq!(OcfExit::FailedPromoted.code(), 9);
+        assert_eq!(OcfExit::ErrUnimplemented.code(), 3);
+    }
 }

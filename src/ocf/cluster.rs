@@ -1,0 +1,102 @@
+//! What the agent asks of the cluster: this node's name and the promotion score.
+//!
+//! Both go through Pacemaker's command-line tools (`crm_node -n`,
+//! `crm_attribute --promotion`), found in `HA_SBIN_DIR` or on PATH, run with a bounded
+//! wait, and never with a secret in their arguments. A missing tool is logged, never
+//! fatal: the agent also runs where no cluster does (ocf-tester, a test machine).
+
+use crate::log;
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// The longest a cluster tool may take.
+const TOOL_LIMIT: Duration = Duration::from_secs(5);
+
+/// `HA_SBIN_DIR/<name>` when it exists, else the first `<name>` on PATH.
+pub fn find_tool(name: &str) -> Option<PathBuf> {
+    let sbin = std::env::var_os("HA_SBIN_DIR").map(|d| PathBuf::from(d).join(name));
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    sbin.into_iter()
+        .chain(std::env::split_paths(&path).map(|d| d.join(name)))
+        .find(|p| p.is_file())
+}
+
+/// Runs a tool with a bounded wait; `Ok(stdout)` on exit status 0.
+fn run_tool(name: &str, args: &[&str]) -> Result<String, String> {
+    let path = find_tool(name).ok_or_else(|| format!("{name} not found in HA_SBIN_DIR or PATH"))?;
+    let mut child = Command::new(&path)
+        .args(args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(|e| format!("cannot run {}: {e}", path.display()))?;
+    let end = Instant::now() + TOOL_LIMIT;
+    loop {
+        match child.try_wait() {
+            Ok(Some(_)) => break,
+            Ok(None) if Instant::now() < end => std::thread::sleep(Duration::from_millis(10)),
+            Ok(None) | Err(_) => {
+                let _ = child.kill();
+                let _ = child.wait();
+                return Err(format!(
+                    "{} {} took more than {} s and was stopped",
+                    path.display(),
+                    args.join(" "),
+                    TOOL_LIMIT.as_secs()
+                ));
+            }
+        }
+    }
+    let out = child
+        .wait_with_output()
+        .map_err(|e| format!("{}: {e}", path.display()))?;
+    if out.status.success() {
+        Ok(String::from_utf8_lossy(&out.stdout).trim().to_string())
+    } else {
+        Err(format!(
+            "{} {} failed ({}): {}",
+            path.display(),
+            args.join(" "),
+            out.status,
+            String::from_utf8_lossy(&out.stderr).trim()
+        ))
+    }
+}
+
+/// This node's cluster name: `OCF_RESKEY_CRM_meta_on_node`, else `crm_node -n`, else
+/// the host name.
+pub fn node_name() -> String {
+    if let Some(n) = std::env::var("OCF_RESKEY_CRM_meta_on_node")
+        .ok()
+        .filter(|n| !n.trim().is_empty())
+    {
+        return n.trim().to_string();
+    }
+    match run_tool("crm_node", &["-n"]) {
+        Ok(n) if !n.is_empty() => return n,
+        Ok(_) => log::debug("crm_node -n printed nothing; using the host name"),
+        Err(e) => log::debug(&format!("{e}; using the host name")),
+    }
+    nix::unistd::gethostname()
+        .ok()
+        .and_then(|h| h.into_string().ok())
+        .unwrap_or_default()
+}
+
+/// Sets this node's promotion score (logged first, so it shows even without a cluster).
+pub fn set_score(score: u32, why: &str) {
+    log::info(&format!("promotion score {score} ({why})"));
+    if let Err(e) = run_tool("crm_attribute", &["--promotion", "-v", &score.to_string()]) {
+        log::warn(&format!("cannot set the promotion score: {e}"));
+    }
+}
+
+/// Removes this node's promotion score.
+pub fn delete_score() {
+    log::info("removing the promotion score");
+    if let Err(e) = run_tool("crm_attribute", &["--promotion", "-D"]) {
+        log::warn(&format!("cannot remove the promotion score: {e}"));
+    }
+}

@@ -1,0 +1,872 @@
+//! The resource agent `ocf:xivo:berofos`, driven as Pacemaker drives it: the binary,
+//! an action, `OCF_RESKEY_*` in the environment, the exit code and stderr.
+//!
+//! Every test runs the agent with its own `HA_RSCTMP`, lock folder and syslog socket,
+//! and with a PATH and HA_SBIN_DIR that hold no Pacemaker tool: a test never touches
+//! a cluster that may run on the machine.
+//!
+//! Device tests use `fake::Sim`, a few berofos served by threads of this process on
+//! loopback. SIMULATOR: it is a stand-in for `berofos-sim` (tests/common::Sim) with the
+//! same shape (`start`, `mode`, `set_mode`, `fault`, `config`); swap it when the
+//! simulator is on this branch.
+
+use std::os::unix::fs::PermissionsExt;
+use std::os::unix::net::UnixDatagram;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+const BIN: &str = env!("CARGO_BIN_EXE_xivo-berofos");
+const DTD_DIR: &str = "/usr/share/resource-agents";
+
+/// SIMULATOR: replace this module with tests/common::Sim (berofos-sim).
+mod fake {
+    use std::io::{Read, Write};
+    use std::net::{TcpListener, TcpStream};
+    use std::path::Path;
+    use std::sync::{Arc, Mutex};
+    use std::time::Duration;
+
+    #[derive(Default)]
+    struct Dev {
+        mode: String,
+        fault: String,
+    }
+
+    /// `n` berofos on 127.0.0.1, each on its own HTTP port.
+    pub struct Sim {
+        devs: Vec<Arc<Mutex<Dev>>>,
+        pub ports: Vec<u16>,
+    }
+
+    impl Sim {
+        /// Starts `n` berofos in relay mode 0 and writes their sections (fos1..fosN) to
+        /// `config`, after `extra` lines (a login, say) in each.
+        pub fn start(n: usize, config: &Path, extra: &str) -> Sim {
+            let mut sim = Sim {
+                devs: Vec::new(),
+                ports: Vec::new(),
+            };
+            let mut text = String::new();
+            for k in 1..=n {
+                let dev = Arc::new(Mutex::new(Dev {
+                    mode: "0".into(),
+                    fault: String::new(),
+                }));
+                let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+                let port = listener.local_addr().expect("addr").port();
+                let d = Arc::clone(&dev);
+                std::thread::spawn(move || {
+                    for s in listener.incoming().flatten() {
+                        let d = Arc::clone(&d);
+                        std::thread::spawn(move || serve(s, &d));
+                    }
+                });
+                text.push_str(&format!(
+                    "[fos{k}]\nmac = 00:19:32:00:00:{k:02X}\nhost = 127.0.0.1\nport = {port}\n{extra}"
+                ));
+                sim.devs.push(dev);
+                sim.ports.push(port);
+            }
+            std::fs::write(config, text).expect("write config");
+            sim
+        }
+
+        pub fn mode(&self, k: usize) -> String {
+            self.devs[k - 1].lock().unwrap().mode.clone()
+        }
+
+        pub fn set_mode(&self, k: usize, m: &str) {
+            self.devs[k - 1].lock().unwrap().mode = m.into();
+        }
+
+        /// `hang` (reads, never answers), `dead` (closes at once), `401`, or `` (none).
+        pub fn fault(&self, k: usize, f: &str) {
+            self.devs[k - 1].lock().unwrap().fault = f.into();
+        }
+    }
+
+    fn serve(mut s: TcpStream, dev: &Mutex<Dev>) {
+        let mut req = Vec::new();
+        let mut buf = [0u8; 1024];
+        while !req.windows(4).any(|w| w == b"\r\n\r\n") {
+            match s.read(&mut buf) {
+                Ok(0) | Err(_) => return,
+                Ok(n) => req.extend_from_slice(&buf[..n]),
+            }
+        }
+        let req = String::from_utf8_lossy(&req).into_owned();
+        let target = req.split_whitespace().nth(1).unwrap_or("").to_string();
+        let fault = dev.lock().unwrap().fault.clone();
+        let (status, body) = match fault.as_str() {
+            "hang" => {
+                std::thread::sleep(Duration::from_secs(60));
+                return;
+            }
+            "dead" => return,
+            "401" => ("401 Unauthorized", String::new()),
+            _ => {
+                let mut d = dev.lock().unwrap();
+                if target == "/config.txt" {
+                    (
+                        "200 OK",
+                        format!("bnfos_confmap_magic=0.1\n4_mode={}\n", d.mode),
+                    )
+                } else if let Some(m) = target.strip_prefix("/?cmd=4&mode=") {
+                    d.mode = m.to_string();
+                    ("200 OK", "OK".to_string())
+                } else {
+                    ("404 Not Found", String::new())
+                }
+            }
+        };
+        let _ = write!(
+            s,
+            "HTTP/1.1 {status}\r\nContent-Length: {}\r\nWWW-Authenticate: Basic realm=\"berofos\"\r\nConnection: close\r\n\r\n{body}",
+            body.len()
+        );
+    }
+}
+
+/// One agent set-up: a folder for the state, lock, configuration and syslog socket.
+struct Agent {
+    dir: tempfile::TempDir,
+    /// What the syslog socket received, read by a thread so the agent never waits on it.
+    syslog: Arc<Mutex<Vec<String>>>,
+    env: Vec<(String, String)>,
+}
+
+/// What one call gave.
+struct Run {
+    code: i32,
+    stdout: String,
+    stderr: String,
+    took: Duration,
+}
+
+impl Run {
+    fn reason(&self) -> Option<&str> {
+        self.stderr
+            .lines()
+            .find_map(|l| l.strip_prefix("ocf-exit-reason:"))
+    }
+}
+
+impl Agent {
+    /// This node is `node`; master_node is `xivo1`; the configuration is `bnfos.conf`
+    /// in the folder (absent until a test writes it).
+    fn new(node: &str) -> Agent {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let bin = dir.path().join("bin");
+        std::fs::create_dir(&bin).expect("bin");
+        let sock = dir.path().join("syslog.sock");
+        let socket = UnixDatagram::bind(&sock).expect("syslog socket");
+        let syslog = Arc::new(Mutex::new(Vec::new()));
+        let lines = Arc::clone(&syslog);
+        std::thread::spawn(move || {
+            let mut buf = [0u8; 8192];
+            while let Ok(n) = socket.recv(&mut buf) {
+                lines
+                    .lock()
+                    .unwrap()
+                    .push(String::from_utf8_lossy(&buf[..n]).into_owned());
+            }
+        });
+        let p = |x: &Path| x.to_string_lossy().into_owned();
+        let env = [
+            ("PATH", p(&bin)),
+            ("HA_SBIN_DIR", p(&bin)),
+            ("HA_RSCTMP", p(&dir.path().join("rsctmp"))),
+            ("XIVO_BEROFOS_LOCK_DIR", p(dir.path())),
+            ("XIVO_BEROFOS_SYSLOG_SOCKET", p(&sock)),
+            ("OCF_ROOT", "/usr/lib/ocf".into()),
+            ("OCF_RESOURCE_INSTANCE", "berofos:1".into()),
+            ("OCF_RESKEY_master_node", "xivo1".into()),
+            ("OCF_RESKEY_config", p(&dir.path().join("bnfos.conf"))),
+            ("OCF_RESKEY_CRM_meta_on_node", node.into()),
+            ("OCF_RESKEY_CRM_meta_interval", "10000".into()),
+            ("OCF_RESKEY_CRM_meta_timeout", "20000".into()),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v))
+        .collect();
+        Agent { dir, syslog, env }
+    }
+
+    fn config(&self) -> PathBuf {
+        self.dir.path().join("bnfos.conf")
+    }
+
+    fn state_file(&self) -> PathBuf {
+        self.dir.path().join("rsctmp/berofos-berofos.state")
+    }
+
+    /// Sets (or with `None` removes) a variable for the next calls.
+    fn set(&mut self, k: &str, v: Option<&str>) {
+        self.env.retain(|(n, _)| n != k);
+        if let Some(v) = v {
+            self.env.push((k.into(), v.into()));
+        }
+    }
+
+    fn command(&self, program: &str, args: &[&str], extra: &[(&str, &str)]) -> Command {
+        let mut c = Command::new(program);
+        c.args(args).env_clear().stdin(Stdio::null());
+        for (k, v) in &self.env {
+            c.env(k, v);
+        }
+        for (k, v) in extra {
+            c.env(k, v);
+        }
+        c
+    }
+
+    fn run_with(&self, action: &str, extra: &[(&str, &str)]) -> Run {
+        let t = Instant::now();
+        let out = self
+            .command(BIN, &["ocf", action], extra)
+            .output()
+            .expect("run the agent");
+        run_of(out, t.elapsed())
+    }
+
+    fn run(&self, action: &str) -> Run {
+        self.run_with(action, &[])
+    }
+
+    /// `None`, `Some("promoted")`, `Some("unpromoted")`, or what a test wrote.
+    fn state(&self) -> Option<String> {
+        std::fs::read_to_string(self.state_file())
+            .ok()
+            .map(|s| s.trim().to_string())
+    }
+
+    fn put_state(&self, s: Option<&str>) {
+        let f = self.state_file();
+        match s {
+            Some(s) => {
+                std::fs::create_dir_all(f.parent().unwrap()).unwrap();
+                std::fs::write(&f, format!("{s}\n")).unwrap();
+            }
+            None => {
+                let _ = std::fs::remove_file(&f);
+            }
+        }
+    }
+
+    /// Syslog datagrams received since the last call.
+    fn syslog(&self) -> Vec<String> {
+        // The agent has exited; give the reader thread a moment to catch up.
+        std::thread::sleep(Duration::from_millis(50));
+        std::mem::take(&mut *self.syslog.lock().unwrap())
+    }
+}
+
+fn run_of(out: Output, took: Duration) -> Run {
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        took,
+    }
+}
+
+fn is_root() -> bool {
+    nix::unistd::geteuid().is_root()
+}
+
+fn xmllint(xml: &str) -> (bool, String) {
+    use std::io::Write;
+    let mut c = Command::new("xmllint")
+        .args(["--noout", "--valid", "-"])
+        .current_dir(DTD_DIR)
+        .stdin(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("xmllint (apt-get install libxml2-utils resource-agents)");
+    c.stdin.take().unwrap().write_all(xml.as_bytes()).unwrap();
+    let out = c.wait_with_output().unwrap();
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+// ---------------------------------------------------------------- meta-data, usage
+
+#[test]
+fn meta_data_is_valid_against_the_dtd() {
+    let a = Agent::new("xivo1");
+    let r = a.run("meta-data");
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let (ok, err) = xmllint(&r.stdout);
+    assert!(ok, "xmllint: {err}\n{}", r.stdout);
+    let x = &r.stdout;
+    assert!(
+        x.starts_with("<?xml version=\"1.0\"?>\n<!DOCTYPE resource-agent SYSTEM \"ra-api-1.dtd\">")
+    );
+    assert!(x.contains(&format!(
+        "<resource-agent name=\"berofos\" version=\"{}\">",
+        env!("CARGO_PKG_VERSION")
+    )));
+    assert!(x.contains("<version>1.1</version>"));
+    assert!(x.contains(r#"<parameter name="master_node" unique="0" required="1">"#));
+    assert!(x.contains(r#"<content type="string" default="/etc/bnfos.conf" />"#));
+    assert!(x.contains(r#"interval="10s" role="Promoted""#));
+    assert!(x.contains(r#"interval="11s" role="Unpromoted""#));
+    assert!(x.contains("A--B") && x.contains("A--D"));
+    // Nothing read or written, nothing logged.
+    assert!(!a.dir.path().join("rsctmp").exists());
+    assert!(a.syslog().is_empty());
+}
+
+#[test]
+fn meta_data_as_nobody() {
+    if !is_root() {
+        eprintln!("skipped: needs root to become nobody");
+        return;
+    }
+    let out = Command::new("setpriv")
+        .args([
+            "--reuid=nobody",
+            "--regid=nogroup",
+            "--clear-groups",
+            BIN,
+            "ocf",
+            "meta-data",
+        ])
+        .env_clear()
+        .env("HA_RSCTMP", "/nonexistent/rsctmp")
+        .output()
+        .expect("setpriv");
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(xmllint(&String::from_utf8_lossy(&out.stdout)).0);
+}
+
+#[test]
+fn usage_unknown_and_missing_actions() {
+    let a = Agent::new("xivo1");
+    for act in ["usage", "help"] {
+        let r = a.run(act);
+        assert_eq!(r.code, 0);
+        assert!(r.stdout.contains("promote") && r.stderr.is_empty());
+    }
+    let r = a.run("reload");
+    assert_eq!(r.code, 3);
+    assert!(r.stdout.is_empty() && r.stderr.contains("usage") && r.stderr.contains("'reload'"));
+    // No action at all: usage, 3; the action from __OCF_ACTION otherwise.
+    let out = a.command(BIN, &["ocf"], &[]).output().unwrap();
+    assert_eq!(out.status.code(), Some(3));
+    let out = a
+        .command(BIN, &["ocf"], &[("__OCF_ACTION", "monitor")])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(7));
+}
+
+// ---------------------------------------------------------------- state machine
+
+/// Every action in every state, not configured: (action, state before, exit, state after).
+#[test]
+fn state_machine_without_configuration() {
+    let p = Some("promoted");
+    let u = Some("unpromoted");
+    let table: &[(&str, Option<&str>, i32, Option<&str>)] = &[
+        ("start", None, 0, u),
+        ("start", u, 0, u),
+        ("start", p, 8, p),
+        ("stop", None, 0, None),
+        ("stop", u, 0, None),
+        ("stop", p, 0, None),
+        ("promote", None, 7, None),
+        ("promote", u, 0, p),
+        ("promote", p, 0, p),
+        ("demote", None, 7, None),
+        ("demote", u, 0, u),
+        ("demote", p, 0, u),
+        ("monitor", None, 7, None),
+        ("monitor", u, 0, u),
+        ("monitor", p, 8, p),
+        ("notify", None, 0, None),
+        ("notify", u, 0, u),
+        ("notify", p, 0, p),
+        ("validate-all", None, 0, None),
+        ("reload-agent", None, 0, None),
+        ("reload-agent", p, 0, p),
+    ];
+    for node in ["xivo1", "xivo2"] {
+        let a = Agent::new(node);
+        for &(action, before, code, after) in table {
+            a.put_state(before);
+            let r = a.run(action);
+            assert_eq!(
+                r.code, code,
+                "{node}: {action} from {before:?}: {}",
+                r.stderr
+            );
+            assert_eq!(
+                a.state().as_deref(),
+                after,
+                "{node}: {action} from {before:?}"
+            );
+            if code != 0 && code != 7 && code != 8 {
+                assert!(r.reason().is_some(), "{action}: {}", r.stderr);
+            }
+        }
+    }
+}
+
+#[test]
+fn each_transition_twice() {
+    let a = Agent::new("xivo1");
+    for (action, code, state) in [
+        ("start", 0, Some("unpromoted")),
+        ("start", 0, Some("unpromoted")),
+        ("promote", 0, Some("promoted")),
+        ("promote", 0, Some("promoted")),
+        ("demote", 0, Some("unpromoted")),
+        ("demote", 0, Some("unpromoted")),
+        ("stop", 0, None),
+        ("stop", 0, None),
+    ] {
+        let r = a.run(action);
+        assert_eq!(
+            (r.code, a.state().as_deref()),
+            (code, state),
+            "{action}: {}",
+            r.stderr
+        );
+    }
+}
+
+#[test]
+fn promote_without_configuration_does_nothing_and_says_so() {
+    let a = Agent::new("xivo1");
+    a.put_state(Some("unpromoted"));
+    let r = a.run("promote");
+    assert_eq!(r.code, 0);
+    assert!(
+        r.stderr
+            .contains("berofos is not configured -- doing nothing"),
+        "{}",
+        r.stderr
+    );
+    let logged = a.syslog().join("\n");
+    assert!(
+        logged.contains("berofos is not configured -- doing nothing"),
+        "{logged}"
+    );
+    assert!(r.took < Duration::from_secs(2), "{:?}", r.took);
+}
+
+#[test]
+fn corrupt_state_file_is_a_generic_error_with_a_reason() {
+    let a = Agent::new("xivo1");
+    a.put_state(Some("half-promo"));
+    let r = a.run("monitor");
+    assert_eq!(r.code, 1);
+    let reason = r.reason().expect("exit reason");
+    assert!(
+        reason.contains("half-promo") && reason.contains("berofos-berofos.state"),
+        "{reason}"
+    );
+    // stop clears it.
+    assert_eq!(a.run("stop").code, 0);
+    assert_eq!(a.run("monitor").code, 7);
+}
+
+#[test]
+fn state_folder_is_created_and_clone_suffix_dropped() {
+    let a = Agent::new("xivo1");
+    assert!(!a.dir.path().join("rsctmp").exists());
+    assert_eq!(
+        a.run_with("start", &[("OCF_RESOURCE_INSTANCE", "berofos:0")])
+            .code,
+        0
+    );
+    assert_eq!(a.state().as_deref(), Some("unpromoted"));
+    assert_eq!(
+        a.run_with("monitor", &[("OCF_RESOURCE_INSTANCE", "berofos:7")])
+            .code,
+        0
+    );
+}
+
+// ---------------------------------------------------------------- promotion score
+
+#[test]
+fn promotion_scores_and_missing_crm_attribute() {
+    for (node, prefer, score) in [
+        ("xivo1", "true", 100),
+        ("xivo2", "true", 50),
+        ("xivo1", "false", 50),
+        ("xivo2", "no", 50),
+    ] {
+        let a = Agent::new(node);
+        let r = a.run_with("start", &[("OCF_RESKEY_prefer_master", prefer)]);
+        assert_eq!(r.code, 0, "{}", r.stderr);
+        assert!(
+            r.stderr
+                .contains(&format!("promotion score {score} (node {node}")),
+            "{node} {prefer}: {}",
+            r.stderr
+        );
+        assert!(r.stderr.contains("crm_attribute not found"), "{}", r.stderr);
+        let r = a.run("stop");
+        assert_eq!(r.code, 0);
+        assert!(r.stderr.contains("removing the promotion score"));
+    }
+}
+
+#[test]
+fn probes_restore_the_score_recurring_monitors_do_not() {
+    let a = Agent::new("xivo1");
+    a.put_state(Some("promoted"));
+    let probe = a.run_with("monitor", &[("OCF_RESKEY_CRM_meta_interval", "0")]);
+    assert_eq!(probe.code, 8);
+    assert!(
+        probe.stderr.contains("promotion score 100"),
+        "{}",
+        probe.stderr
+    );
+    let recurring = a.run("monitor");
+    assert_eq!(recurring.code, 8);
+    assert!(
+        !recurring.stderr.contains("promotion score"),
+        "{}",
+        recurring.stderr
+    );
+    a.put_state(Some("unpromoted"));
+    let probe = a.run_with("monitor", &[("OCF_RESKEY_CRM_meta_interval", "0")]);
+    assert_eq!(probe.code, 0);
+    assert!(probe.stderr.contains("promotion score 100"));
+}
+
+#[test]
+fn node_name_falls_back_to_the_host_name() {
+    let host = nix::unistd::gethostname().unwrap().into_string().unwrap();
+    let mut a = Agent::new("unused");
+    a.set("OCF_RESKEY_CRM_meta_on_node", None);
+    a.set("OCF_RESKEY_master_node", Some(&host));
+    let r = a.run("start");
+    assert_eq!(r.code, 0);
+    assert!(
+        r.stderr
+            .contains(&format!("promotion score 100 (node {host} is master_node)")),
+        "{}",
+        r.stderr
+    );
+}
+
+// ---------------------------------------------------------------- validate-all
+
+#[test]
+fn validate_all_exit_codes() {
+    let a = Agent::new("xivo1");
+    type Case<'a> = (&'a [(&'a str, &'a str)], i32, &'a str);
+    let cases: &[Case] = &[
+        (&[], 0, ""),
+        (&[("OCF_RESKEY_master_node", "")], 2, "master_node"),
+        (&[("OCF_RESKEY_timeout", "0")], 2, "timeout"),
+        (&[("OCF_RESKEY_timeout", "soon")], 2, "timeout"),
+        (&[("OCF_RESKEY_timeout", "1.5")], 0, ""),
+        (&[("OCF_RESKEY_prefer_master", "maybe")], 2, "prefer_master"),
+        (&[("OCF_RESKEY_devices", "fos1")], 5, "does not exist"),
+    ];
+    for (extra, code, word) in cases {
+        let r = a.run_with("validate-all", extra);
+        assert_eq!(r.code, *code, "{extra:?}: {}", r.stderr);
+        if *code != 0 {
+            assert!(
+                r.reason().unwrap_or("").contains(word),
+                "{extra:?}: {}",
+                r.stderr
+            );
+        }
+    }
+    std::fs::write(
+        a.config(),
+        "[fos1]\nmac = 00:19:32:00:00:01\nhost = 127.0.0.1\n[fos2]\nhost = 127.0.0.1\nport = 99999\n",
+    )
+    .unwrap();
+    let r = a.run_with("validate-all", &[("OCF_RESKEY_devices", "fos1")]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let r = a.run_with("validate-all", &[("OCF_RESKEY_devices", "fos1 fos9")]);
+    assert_eq!(r.code, 2);
+    assert!(r.reason().unwrap().contains("[fos9]"));
+    let r = a.run("validate-all");
+    assert_eq!(r.code, 6);
+    let reason = r.reason().unwrap();
+    assert!(
+        reason.contains("bnfos.conf:6") && reason.contains("[fos2]"),
+        "{reason}"
+    );
+    std::fs::remove_file(a.config()).unwrap();
+    std::fs::create_dir(a.config()).unwrap();
+    assert_eq!(a.run("validate-all").code, 6);
+}
+
+// ---------------------------------------------------------------- logging
+
+#[test]
+fn syslog_facility_from_ha_logfacility() {
+    let a = Agent::new("xivo1");
+    a.run("notify");
+    let lines = a.syslog();
+    // daemon (3) * 8 + info (6)
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.starts_with("<30>") && l.contains("xivo-berofos")),
+        "{lines:?}"
+    );
+    a.run_with(
+        "notify",
+        &[
+            ("HA_LOGFACILITY", "local0"),
+            ("OCF_RESKEY_CRM_meta_notify_type", "pre"),
+            ("OCF_RESKEY_CRM_meta_notify_operation", "promote"),
+        ],
+    );
+    let lines = a.syslog();
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.starts_with("<134>") && l.contains("notify: pre-promote")),
+        "{lines:?}"
+    );
+}
+
+// ---------------------------------------------------------------- with berofos
+
+#[test]
+fn promote_switches_and_monitor_follows_the_relay() {
+    for (node, want) in [("xivo1", "1"), ("xivo2", "0")] {
+        let a = Agent::new(node);
+        let sim = fake::Sim::start(2, &a.config(), "");
+        let other = if want == "1" { "0" } else { "1" };
+        sim.set_mode(1, other);
+        sim.set_mode(2, other);
+        assert_eq!(a.run("start").code, 0);
+        assert_eq!(a.run("monitor").code, 0);
+        let r = a.run("promote");
+        assert_eq!(r.code, 0, "{node}: {}", r.stderr);
+        assert_eq!(
+            (sim.mode(1), sim.mode(2)),
+            (want.to_string(), want.to_string())
+        );
+        let logged = a.syslog().join("\n");
+        let words = if want == "1" { "1 (A--B)" } else { "0 (A--D)" };
+        assert!(
+            logged.contains(&format!(
+                "setting berofos relay mode to {words} for fos1 (127.0.0.1)"
+            )),
+            "{logged}"
+        );
+        assert_eq!(a.run("monitor").code, 8);
+        // Someone flips the relay behind our back.
+        sim.set_mode(2, other);
+        let r = a.run("monitor");
+        assert_eq!(r.code, 9);
+        let reason = r.reason().unwrap();
+        eprintln!("reason: {reason}");
+        assert!(
+            reason.contains("fos2 (127.0.0.1)") && !reason.contains("fos1"),
+            "{reason}"
+        );
+        // Demote leaves the relay alone.
+        assert_eq!(a.run("demote").code, 0);
+        assert_eq!(sim.mode(1), want);
+        assert_eq!(a.run("monitor").code, 0);
+    }
+}
+
+#[test]
+fn dead_and_denied_berofos_fail_the_promotion_by_name() {
+    let a = Agent::new("xivo1");
+    let sim = fake::Sim::start(3, &a.config(), "login = admin:s3cretpw\n");
+    sim.fault(2, "dead");
+    sim.fault(3, "401");
+    a.put_state(Some("unpromoted"));
+    let r = a.run("promote");
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    let reason = r.reason().unwrap();
+    assert!(
+        reason.starts_with("2/3 berofos not switched to 1 (A--B): "),
+        "{reason}"
+    );
+    eprintln!("reason: {reason}");
+    // Pacemaker keeps 128 characters of a reason: every failed device fits in them.
+    assert!(reason.len() <= 128, "{} characters: {reason}", reason.len());
+    assert!(
+        reason.contains("fos2") && reason.contains("fos3") && reason.contains("401"),
+        "{reason}"
+    );
+    assert_eq!(sim.mode(1), "1", "the healthy one stays switched");
+    assert_eq!(a.state().as_deref(), Some("unpromoted"));
+    let logged = a.syslog().join("\n");
+    assert!(!r.stderr.contains("s3cretpw") && !logged.contains("s3cretpw"));
+    // Promoted, a dead berofos fails the monitor.
+    a.put_state(Some("promoted"));
+    let r = a.run("monitor");
+    assert_eq!(r.code, 9);
+    let reason = r.reason().unwrap();
+    assert!(
+        reason.contains("fos2") && reason.contains("fos3") && reason.len() <= 128,
+        "{reason}"
+    );
+    // The log has the whole story, with what to do.
+    assert!(
+        r.stderr
+            .contains("ERROR: fos3 (127.0.0.1): login refused (HTTP 401) – check the login"),
+        "{}",
+        r.stderr
+    );
+}
+
+#[test]
+fn one_hung_berofos_does_not_delay_the_other() {
+    let a = Agent::new("xivo2");
+    let sim = fake::Sim::start(2, &a.config(), "");
+    sim.set_mode(1, "1");
+    sim.set_mode(2, "1");
+    sim.fault(1, "hang");
+    a.put_state(Some("unpromoted"));
+    let r = a.run_with(
+        "promote",
+        &[
+            ("OCF_RESKEY_CRM_meta_timeout", "5000"),
+            ("OCF_RESKEY_timeout", "30"),
+        ],
+    );
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    eprintln!("hung promote took {:?}", r.took);
+    assert!(r.took < Duration::from_millis(5000), "took {:?}", r.took);
+    assert_eq!(sim.mode(2), "0");
+    let reason = r.reason().unwrap();
+    eprintln!("reason: {reason}");
+    assert!(
+        reason.contains("fos1") && !reason.contains("fos2"),
+        "{reason}"
+    );
+    assert!(reason.contains("no answer"), "{reason}");
+}
+
+#[test]
+fn broken_section_counts_as_failed() {
+    let a = Agent::new("xivo1");
+    let sim = fake::Sim::start(1, &a.config(), "");
+    let mut text = std::fs::read_to_string(a.config()).unwrap();
+    text.push_str("[fos2]\nhost = 127.0.0.1\nport = nope\n");
+    std::fs::write(a.config(), text).unwrap();
+    a.put_state(Some("unpromoted"));
+    let r = a.run("promote");
+    assert_eq!(r.code, 1);
+    let reason = r.reason().unwrap();
+    assert!(
+        reason.contains("[fos2]") && reason.contains("bnfos.conf:7"),
+        "{reason}"
+    );
+    assert_eq!(sim.mode(1), "1");
+    // Only the selected devices count.
+    let r = a.run_with("promote", &[("OCF_RESKEY_devices", "fos1")]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+}
+
+#[test]
+fn deep_monitor_warns_about_silent_berofos_and_stays_0() {
+    let a = Agent::new("xivo1");
+    let sim = fake::Sim::start(2, &a.config(), "");
+    sim.fault(2, "dead");
+    a.put_state(Some("unpromoted"));
+    let r = a.run_with("monitor", &[("OCF_CHECK_LEVEL", "10")]);
+    assert_eq!(r.code, 0);
+    assert!(r.stderr.contains("WARNING: fos2"), "{}", r.stderr);
+    let r = a.run("monitor");
+    assert!(!r.stderr.contains("fos2"));
+}
+
+#[test]
+fn a_held_lock_is_a_clear_error_in_time() {
+    let a = Agent::new("xivo1");
+    let _sim = fake::Sim::start(1, &a.config(), "");
+    a.put_state(Some("unpromoted"));
+    std::env::set_var(xivo_berofos::lock::DIR_ENV, a.dir.path());
+    let _held = xivo_berofos::lock::Lock::acquire(&a.config(), Instant::now()).unwrap();
+    let r = a.run_with("promote", &[("OCF_RESKEY_CRM_meta_timeout", "2000")]);
+    assert_eq!(r.code, 1);
+    assert!(r.took < Duration::from_secs(2), "{:?}", r.took);
+    assert!(r.reason().unwrap().contains("lock"), "{}", r.stderr);
+}
+
+// ---------------------------------------------------------------- ocf-tester
+
+/// Runs ocf-tester on `agent` with the agent's environment, without /usr/sbin on PATH
+/// (so no crm_attribute reaches a cluster that may run here).
+fn ocf_tester(a: &Agent, agent: &Path, config: &Path, extra: &[(&str, &str)]) -> Run {
+    let host = nix::unistd::gethostname().unwrap().into_string().unwrap();
+    let master = format!("master_node={host}");
+    let config = format!("config={}", config.display());
+    let t = Instant::now();
+    let out = a
+        .command(
+            "/usr/sbin/ocf-tester",
+            &[
+                "-n",
+                "berofos",
+                "-o",
+                &master,
+                "-o",
+                &config,
+                agent.to_str().unwrap(),
+            ],
+            extra,
+        )
+        .env("PATH", "/usr/bin:/bin")
+        .env("XIVO_BEROFOS_SYSLOG_SOCKET", "/nonexistent/syslog")
+        .env_remove("OCF_RESKEY_CRM_meta_on_node")
+        .output()
+        .expect("ocf-tester (apt-get install resource-agents)");
+    run_of(out, t.elapsed())
+}
+
+/// A folder nobody can enter (ocf-tester runs meta-data as nobody when root).
+fn open_folder(a: &Agent) -> PathBuf {
+    std::fs::set_permissions(a.dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+    a.dir.path().to_path_buf()
+}
+
+fn assert_tester_passed(r: &Run) {
+    assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
+    assert!(r.stdout.contains("passed all tests"), "{}", r.stdout);
+}
+
+#[test]
+fn ocf_tester_through_a_symlink_named_berofos() {
+    let a = Agent::new("unused");
+    let link = open_folder(&a).join("berofos");
+    std::os::unix::fs::symlink(BIN, &link).unwrap();
+    assert_tester_passed(&ocf_tester(&a, &link, Path::new("/nonexistent"), &[]));
+    let _sim = fake::Sim::start(2, &a.config(), "");
+    assert_tester_passed(&ocf_tester(&a, &link, &a.config(), &[]));
+}
+
+#[test]
+fn ocf_tester_through_the_shell_shim() {
+    let a = Agent::new("unused");
+    open_folder(&a);
+    let shim = Path::new(env!("CARGO_MANIFEST_DIR")).join("ocf/berofos");
+    let r = ocf_tester(
+        &a,
+        &shim,
+        Path::new("/nonexistent"),
+        &[("XIVO_BEROFOS", BIN)],
+    );
+    assert_tester_passed(&r);
+}
