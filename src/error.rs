@@ -81,6 +81,25 @@ impl Problem {
     }
 }
 
+impl Problem {
+    /// A few words, for places that keep little (Pacemaker's exit reason).
+    pub fn brief(&self) -> String {
+        match self {
+            Problem::NoAnswer(d) => format!("no answer within {}", secs(*d)),
+            Problem::Refused { .. } => "connection refused".into(),
+            Problem::Network(_) => "network error".into(),
+            Problem::Denied { .. } => "login refused (HTTP 401)".into(),
+            Problem::Status(c) => format!("HTTP {c}"),
+            Problem::BadAnswer(_) => "not a berofos answer".into(),
+            Problem::Rejected(_) => "rejected".into(),
+            Problem::NotApplied { got, .. } => format!("still {got} after the switch"),
+            Problem::WrongMode { flash: true } => "in flash mode".into(),
+            Problem::WrongMode { flash: false } => "in operational mode".into(),
+            Problem::Cancelled(_) => "interrupted".into(),
+        }
+    }
+}
+
 /// Any failure of a command, with its exit status.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {

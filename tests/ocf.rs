@@ -5,10 +5,7 @@
 //! and with a PATH and HA_SBIN_DIR that hold no Pacemaker tool: a test never touches
 //! a cluster that may run on the machine.
 //!
-//! Device tests use `fake::Sim`, a few berofos served by threads of this process on
-//! loopback. SIMULATOR: it is a stand-in for `berofos-sim` (tests/common::Sim) with the
-//! same shape (`start`, `mode`, `set_mode`, `fault`, `config`); swap it when the
-//! simulator is on this branch.
+//! Device tests talk to `berofos-sim` over real loopback sockets.
 
 use std::os::unix::fs::PermissionsExt;
 use std::os::unix::net::UnixDatagram;
@@ -20,112 +17,37 @@ use std::time::{Duration, Instant};
 const BIN: &str = env!("CARGO_BIN_EXE_xivo-berofos");
 const DTD_DIR: &str = "/usr/share/resource-agents";
 
-/// SIMULATOR: replace this module with tests/common::Sim (berofos-sim).
-mod fake {
-    use std::io::{Read, Write};
-    use std::net::{TcpListener, TcpStream};
-    use std::path::Path;
-    use std::sync::{Arc, Mutex};
-    use std::time::Duration;
+mod common;
 
-    #[derive(Default)]
-    struct Dev {
-        mode: String,
-        fault: String,
+/// The berofos of these tests: a real `berofos-sim` (tests/common), relays starting in
+/// mode 0, its sections (fos1 at 127.0.0.2, fos2 at 127.0.0.3, ...) copied to the
+/// configuration the agent reads.
+struct Berofos {
+    sim: common::Sim,
+}
+
+impl Berofos {
+    fn start(n: usize, config: &Path, args: &[&str]) -> Berofos {
+        let mut all = vec!["--device-mode", "all=0"];
+        all.extend_from_slice(args);
+        let sim = common::Sim::start(n, &all);
+        std::fs::write(config, sim.config_text()).expect("write config");
+        Berofos { sim }
     }
 
-    /// `n` berofos on 127.0.0.1, each on its own HTTP port.
-    pub struct Sim {
-        devs: Vec<Arc<Mutex<Dev>>>,
-        pub ports: Vec<u16>,
+    fn mode(&self, k: usize) -> String {
+        self.sim.mode(k)
     }
 
-    impl Sim {
-        /// Starts `n` berofos in relay mode 0 and writes their sections (fos1..fosN) to
-        /// `config`, after `extra` lines (a login, say) in each.
-        pub fn start(n: usize, config: &Path, extra: &str) -> Sim {
-            let mut sim = Sim {
-                devs: Vec::new(),
-                ports: Vec::new(),
-            };
-            let mut text = String::new();
-            for k in 1..=n {
-                let dev = Arc::new(Mutex::new(Dev {
-                    mode: "0".into(),
-                    fault: String::new(),
-                }));
-                let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
-                let port = listener.local_addr().expect("addr").port();
-                let d = Arc::clone(&dev);
-                std::thread::spawn(move || {
-                    for s in listener.incoming().flatten() {
-                        let d = Arc::clone(&d);
-                        std::thread::spawn(move || serve(s, &d));
-                    }
-                });
-                text.push_str(&format!(
-                    "[fos{k}]\nmac = 00:19:32:00:00:{k:02X}\nhost = 127.0.0.1\nport = {port}\n{extra}"
-                ));
-                sim.devs.push(dev);
-                sim.ports.push(port);
-            }
-            std::fs::write(config, text).expect("write config");
-            sim
-        }
-
-        pub fn mode(&self, k: usize) -> String {
-            self.devs[k - 1].lock().unwrap().mode.clone()
-        }
-
-        pub fn set_mode(&self, k: usize, m: &str) {
-            self.devs[k - 1].lock().unwrap().mode = m.into();
-        }
-
-        /// `hang` (reads, never answers), `dead` (closes at once), `401`, or `` (none).
-        pub fn fault(&self, k: usize, f: &str) {
-            self.devs[k - 1].lock().unwrap().fault = f.into();
-        }
+    /// Flips a relay behind the agent's back.
+    fn set_mode(&self, k: usize, m: &str) {
+        self.sim
+            .control(&format!("/set?device={k}&name=mode&value={m}"));
     }
 
-    fn serve(mut s: TcpStream, dev: &Mutex<Dev>) {
-        let mut req = Vec::new();
-        let mut buf = [0u8; 1024];
-        while !req.windows(4).any(|w| w == b"\r\n\r\n") {
-            match s.read(&mut buf) {
-                Ok(0) | Err(_) => return,
-                Ok(n) => req.extend_from_slice(&buf[..n]),
-            }
-        }
-        let req = String::from_utf8_lossy(&req).into_owned();
-        let target = req.split_whitespace().nth(1).unwrap_or("").to_string();
-        let fault = dev.lock().unwrap().fault.clone();
-        let (status, body) = match fault.as_str() {
-            "hang" => {
-                std::thread::sleep(Duration::from_secs(60));
-                return;
-            }
-            "dead" => return,
-            "401" => ("401 Unauthorized", String::new()),
-            _ => {
-                let mut d = dev.lock().unwrap();
-                if target == "/config.txt" {
-                    (
-                        "200 OK",
-                        format!("bnfos_confmap_magic=0.1\n4_mode={}\n", d.mode),
-                    )
-                } else if let Some(m) = target.strip_prefix("/?cmd=4&mode=") {
-                    d.mode = m.to_string();
-                    ("200 OK", "OK".to_string())
-                } else {
-                    ("404 Not Found", String::new())
-                }
-            }
-        };
-        let _ = write!(
-            s,
-            "HTTP/1.1 {status}\r\nContent-Length: {}\r\nWWW-Authenticate: Basic realm=\"berofos\"\r\nConnection: close\r\n\r\n{body}",
-            body.len()
-        );
+    /// A simulator fault: `hang`, `dead`, `deny`, `http500`, `garbage`, `none`...
+    fn fault(&self, k: usize, f: &str) {
+        self.sim.fault(&k.to_string(), f);
     }
 }
 
@@ -649,7 +571,7 @@ fn syslog_facility_from_ha_logfacility() {
 fn promote_switches_and_monitor_follows_the_relay() {
     for (node, want) in [("xivo1", "1"), ("xivo2", "0")] {
         let a = Agent::new(node);
-        let sim = fake::Sim::start(2, &a.config(), "");
+        let sim = Berofos::start(2, &a.config(), &[]);
         let other = if want == "1" { "0" } else { "1" };
         sim.set_mode(1, other);
         sim.set_mode(2, other);
@@ -665,7 +587,7 @@ fn promote_switches_and_monitor_follows_the_relay() {
         let words = if want == "1" { "1 (A--B)" } else { "0 (A--D)" };
         assert!(
             logged.contains(&format!(
-                "setting berofos relay mode to {words} for fos1 (127.0.0.1)"
+                "setting berofos relay mode to {words} for fos1 (127.0.0.2)"
             )),
             "{logged}"
         );
@@ -677,7 +599,7 @@ fn promote_switches_and_monitor_follows_the_relay() {
         let reason = r.reason().unwrap();
         eprintln!("reason: {reason}");
         assert!(
-            reason.contains("fos2 (127.0.0.1)") && !reason.contains("fos1"),
+            reason.contains("fos2 (127.0.0.3)") && !reason.contains("fos1"),
             "{reason}"
         );
         // Demote leaves the relay alone.
@@ -690,9 +612,9 @@ fn promote_switches_and_monitor_follows_the_relay() {
 #[test]
 fn dead_and_denied_berofos_fail_the_promotion_by_name() {
     let a = Agent::new("xivo1");
-    let sim = fake::Sim::start(3, &a.config(), "login = admin:s3cretpw\n");
+    let sim = Berofos::start(3, &a.config(), &["--login", "all=admin:s3cretpw"]);
     sim.fault(2, "dead");
-    sim.fault(3, "401");
+    sim.fault(3, "deny");
     a.put_state(Some("unpromoted"));
     let r = a.run("promote");
     assert_eq!(r.code, 1, "{}", r.stderr);
@@ -724,7 +646,7 @@ fn dead_and_denied_berofos_fail_the_promotion_by_name() {
     // The log has the whole story, with what to do.
     assert!(
         r.stderr
-            .contains("ERROR: fos3 (127.0.0.1): login refused (HTTP 401) – check the login"),
+            .contains("ERROR: fos3 (127.0.0.4): login refused (HTTP 401) – check the login"),
         "{}",
         r.stderr
     );
@@ -733,7 +655,7 @@ fn dead_and_denied_berofos_fail_the_promotion_by_name() {
 #[test]
 fn one_hung_berofos_does_not_delay_the_other() {
     let a = Agent::new("xivo2");
-    let sim = fake::Sim::start(2, &a.config(), "");
+    let sim = Berofos::start(2, &a.config(), &[]);
     sim.set_mode(1, "1");
     sim.set_mode(2, "1");
     sim.fault(1, "hang");
@@ -761,16 +683,17 @@ fn one_hung_berofos_does_not_delay_the_other() {
 #[test]
 fn broken_section_counts_as_failed() {
     let a = Agent::new("xivo1");
-    let sim = fake::Sim::start(1, &a.config(), "");
+    let sim = Berofos::start(1, &a.config(), &[]);
     let mut text = std::fs::read_to_string(a.config()).unwrap();
-    text.push_str("[fos2]\nhost = 127.0.0.1\nport = nope\n");
+    let port_line = text.lines().count() + 3;
+    text.push_str("[fos2]\nhost = 127.0.0.3\nport = nope\n");
     std::fs::write(a.config(), text).unwrap();
     a.put_state(Some("unpromoted"));
     let r = a.run("promote");
     assert_eq!(r.code, 1);
     let reason = r.reason().unwrap();
     assert!(
-        reason.contains("[fos2]") && reason.contains("bnfos.conf:7"),
+        reason.contains("[fos2]") && reason.contains(&format!("bnfos.conf:{port_line}")),
         "{reason}"
     );
     assert_eq!(sim.mode(1), "1");
@@ -782,7 +705,7 @@ fn broken_section_counts_as_failed() {
 #[test]
 fn deep_monitor_warns_about_silent_berofos_and_stays_0() {
     let a = Agent::new("xivo1");
-    let sim = fake::Sim::start(2, &a.config(), "");
+    let sim = Berofos::start(2, &a.config(), &[]);
     sim.fault(2, "dead");
     a.put_state(Some("unpromoted"));
     let r = a.run_with("monitor", &[("OCF_CHECK_LEVEL", "10")]);
@@ -795,7 +718,7 @@ fn deep_monitor_warns_about_silent_berofos_and_stays_0() {
 #[test]
 fn a_held_lock_is_a_clear_error_in_time() {
     let a = Agent::new("xivo1");
-    let _sim = fake::Sim::start(1, &a.config(), "");
+    let _sim = Berofos::start(1, &a.config(), &[]);
     a.put_state(Some("unpromoted"));
     std::env::set_var(xivo_berofos::lock::DIR_ENV, a.dir.path());
     let _held = xivo_berofos::lock::Lock::acquire(&a.config(), Instant::now()).unwrap();
@@ -853,7 +776,7 @@ fn ocf_tester_through_a_symlink_named_berofos() {
     let link = open_folder(&a).join("berofos");
     std::os::unix::fs::symlink(BIN, &link).unwrap();
     assert_tester_passed(&ocf_tester(&a, &link, Path::new("/nonexistent"), &[]));
-    let _sim = fake::Sim::start(2, &a.config(), "");
+    let _sim = Berofos::start(2, &a.config(), &[]);
     assert_tester_passed(&ocf_tester(&a, &link, &a.config(), &[]));
 }
 

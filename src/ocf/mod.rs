@@ -19,7 +19,7 @@ pub mod state;
 
 use crate::config::ConfigFile;
 use crate::device::Device;
-use crate::error::{Error, Problem};
+use crate::error::Error;
 use crate::http::Http;
 use crate::lock::Lock;
 use crate::log;
@@ -198,49 +198,75 @@ pub const EXIT_REASON_MAX: usize = 128;
 /// full message, with what to do, for the log.
 struct Fault {
     brief: String,
+    /// The brief without hosts, used when the briefs with hosts do not fit.
+    short: String,
     full: String,
 }
 
-fn seconds(d: Duration) -> String {
-    let s = d.as_secs_f64();
-    if s.fract() < 0.05 {
-        format!("{s:.0} s")
-    } else {
-        format!("{s:.1} s")
-    }
-}
-
 impl Fault {
+    fn new(brief: String, full: String) -> Fault {
+        Fault {
+            short: brief.clone(),
+            brief,
+            full,
+        }
+    }
+
     fn of(e: &Error) -> Fault {
-        let brief = match e {
-            Error::Device { label, problem, .. } => format!(
-                "{label}: {}",
-                match problem {
-                    Problem::NoAnswer(d) => format!("no answer within {}", seconds(*d)),
-                    Problem::Refused { port } => format!("connection refused on port {port}"),
-                    Problem::Network(_) => "network error".into(),
-                    Problem::Denied { .. } => "login refused (HTTP 401)".into(),
-                    Problem::Status(c) => format!("HTTP {c}"),
-                    Problem::BadAnswer(_) => "not a berofos answer".into(),
-                    Problem::Rejected(_) => "rejected".into(),
-                    Problem::NotApplied { got, .. } => format!("still {got} after the switch"),
-                    Problem::WrongMode { flash: true } => "in flash mode".into(),
-                    Problem::WrongMode { flash: false } => "in operational mode".into(),
-                    Problem::Cancelled(_) => "interrupted".into(),
-                }
-            ),
-            Error::Many(v) => v
-                .iter()
-                .map(|e| Fault::of(e).brief)
-                .collect::<Vec<_>>()
-                .join(", "),
-            other => other.to_string().chars().take(60).collect(),
+        let (brief, short) = match e {
+            Error::Device { label, problem, .. } => {
+                let name = label.split(" (").next().unwrap_or(label);
+                (
+                    format!("{label}: {}", problem.brief()),
+                    format!("{name}: {}", problem.brief()),
+                )
+            }
+            Error::Many(v) => {
+                let all: Vec<Fault> = v.iter().map(Fault::of).collect();
+                (
+                    all.iter()
+                        .map(|f| f.brief.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                    all.iter()
+                        .map(|f| f.short.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                )
+            }
+            other => {
+                let b: String = other.to_string().chars().take(60).collect();
+                (b.clone(), b)
+            }
         };
         Fault {
             brief,
+            short,
             full: e.to_string(),
         }
     }
+}
+
+/// `what: brief; brief`, fitted into [`EXIT_REASON_MAX`]: hosts are dropped first, then
+/// the end is cut.
+fn reason(what: &str, faults: &[&Fault]) -> String {
+    let join = |f: fn(&Fault) -> &str| {
+        format!(
+            "{what}: {}",
+            faults.iter().map(|x| f(x)).collect::<Vec<_>>().join("; ")
+        )
+    };
+    let full = join(|f| &f.brief);
+    if full.chars().count() <= EXIT_REASON_MAX {
+        return full;
+    }
+    let short = join(|f| &f.short);
+    if short.chars().count() <= EXIT_REASON_MAX {
+        return short;
+    }
+    let mut cut: String = short.chars().take(EXIT_REASON_MAX - 3).collect();
+    cut.push_str("...");
+    cut
 }
 
 /// Logs every fault in full; returns the exit reason: `what` then each brief.
@@ -248,8 +274,7 @@ fn summarize(what: &str, faults: &[Fault]) -> String {
     for f in faults {
         log::error(&f.full);
     }
-    let briefs: Vec<&str> = faults.iter().map(|f| f.brief.as_str()).collect();
-    format!("{what}: {}", briefs.join("; "))
+    reason(what, &faults.iter().collect::<Vec<_>>())
 }
 
 /// The berofos a call works on; `broken` holds the selected sections that cannot be
@@ -275,16 +300,16 @@ fn broken_section(cfg: &ConfigFile, name: &str, e: &Error) -> Fault {
         .and_then(|m| m.strip_prefix(&prefix))
         .and_then(|rest| rest.split(':').next())
         .and_then(|n| n.parse::<usize>().ok());
-    Fault {
-        brief: match line {
+    Fault::new(
+        match line {
             Some(n) => format!("[{name}] bad line {file}:{n}"),
             None if cfg.sections.iter().any(|s| s.name == name) => {
                 format!("[{name}] bad section in {file}")
             }
             None => format!("[{name}] not in {file}"),
         },
-        full: e.to_string(),
-    }
+        e.to_string(),
+    )
 }
 
 /// Reads the configuration and picks the selected sections. `Ok(None)`: not
@@ -507,12 +532,13 @@ impl Agent {
             ));
             Ok(())
         } else {
-            let briefs: Vec<&str> = failed.iter().map(|f| f.brief.as_str()).collect();
-            Err(generic(format!(
-                "{}/{total} berofos not switched to {}: {}",
-                failed.len(),
-                mode.describe(),
-                briefs.join("; ")
+            Err(generic(reason(
+                &format!(
+                    "{}/{total} berofos not switched to {}",
+                    failed.len(),
+                    mode.describe()
+                ),
+                &failed.iter().collect::<Vec<_>>(),
             )))
         }
     }
@@ -572,9 +598,9 @@ impl Agent {
         for (d, r) in sel.devices.iter().zip(results) {
             match r.and_then(|cfg| relay::mode_of(d, &cfg)) {
                 Ok(m) if m == mode => {}
-                Ok(m) => wrong.push(Fault {
-                    brief: format!("{}: relay {}", d.label(), m.describe()),
-                    full: format!(
+                Ok(m) => wrong.push(Fault::new(
+                    format!("{}: relay {}", d.label(), m.describe()),
+                    format!(
                         "{}: relay mode is {} ({}), but node {node} is promoted and needs {} – \
                          was it switched by hand, or did it restart into its power-up mode (modedef)?",
                         d.label(),
@@ -582,7 +608,7 @@ impl Agent {
                         m.holder(),
                         mode.describe()
                     ),
-                }),
+                )),
                 Err(e) => wrong.push(Fault::of(&e)),
             }
         }
@@ -668,5 +694,68 @@ mod tests {
     fn exit_codes() {
         assert_eq!(OcfExit::FailedPromoted.code(), 9);
         assert_eq!(OcfExit::ErrUnimplemented.code(), 3);
+    }
+}
+
+#[cfg(test)]
+mod exit_reason_tests {
+    use super::*;
+    use crate::error::Problem;
+
+    fn device_fault(name: &str, host: &str, p: Problem) -> Fault {
+        Fault::of(&Error::Device {
+            label: format!("{name} ({host})"),
+            sel: format!("-f {name}"),
+            problem: p,
+        })
+    }
+
+    #[test]
+    fn exit_reasons_fit_what_pacemaker_keeps() {
+        let few = [device_fault(
+            "fos2",
+            "10.34.1.51",
+            Problem::Refused { port: 80 },
+        )];
+        let r = reason(
+            "1/2 berofos not switched to 1 (A--B)",
+            &few.iter().collect::<Vec<_>>(),
+        );
+        assert_eq!(
+            r,
+            "1/2 berofos not switched to 1 (A--B): fos2 (10.34.1.51): connection refused"
+        );
+        let many: Vec<Fault> = (1..=4)
+            .map(|k| {
+                device_fault(
+                    &format!("fos{k}"),
+                    &format!("10.34.1.{k}"),
+                    Problem::Denied { had_login: true },
+                )
+            })
+            .collect();
+        let r = reason(
+            "4/4 berofos not switched to 1 (A--B)",
+            &many.iter().collect::<Vec<_>>(),
+        );
+        assert!(r.chars().count() <= EXIT_REASON_MAX, "{r}");
+        assert!(
+            r.contains("fos1: login refused") && !r.contains("10.34.1.1"),
+            "hosts go first: {r}"
+        );
+        let lots: Vec<Fault> = (1..=16)
+            .map(|k| {
+                device_fault(
+                    &format!("fos{k}"),
+                    "h",
+                    Problem::NoAnswer(Duration::from_secs(3)),
+                )
+            })
+            .collect();
+        let r = reason("16/16", &lots.iter().collect::<Vec<_>>());
+        assert!(
+            r.chars().count() <= EXIT_REASON_MAX && r.ends_with("..."),
+            "{r}"
+        );
     }
 }
