@@ -71,8 +71,8 @@ master XiVO is wired (relay mode 1, A--B), or to port D, where the slave XiVO is
 promoting a node sets every selected berofos to that node's mode (mode 1 on master_node, \
 mode 0 on the other node) and reads it back; the promoted monitor fails when a berofos shows \
 the other mode or does not answer. Demote and stop leave the relay as it is: it moves only \
-when the other node is promoted. Colocate the XiVO services with the promoted role so that \
-the lines follow them. Without a configuration file the agent does nothing (a XiVO without \
+when the other node is promoted. Colocate the promoted role with the XiVO services (the \
+berofos follows the services, never the reverse) so that the lines follow them. Without a configuration file the agent does nothing (a XiVO without \
 berofos).";
 
 /// Escapes text for XML content and attribute values.
@@ -97,14 +97,14 @@ fn parameter(p: &Param) -> String {
         .map(|d| format!(r#" default="{}""#, escape(d)))
         .unwrap_or_default();
     let reload = if p.reloadable {
-        "reloadable (reload-agent)"
+        " Read afresh by every action; reload-agent applies it."
     } else {
-        "a change restarts the resource"
+        ""
     };
     format!(
         r#"<parameter name="{name}" unique="{unique}" required="{required}">
 <longdesc lang="en">
-{longdesc} ({reload}.)
+{longdesc}{reload}
 </longdesc>
 <shortdesc lang="en">{shortdesc}</shortdesc>
 <content type="{ty}"{default} />
