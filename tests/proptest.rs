@@ -228,7 +228,13 @@ fn sections() -> impl Strategy<Value = Vec<Sec>> {
 }
 
 fn render(secs: &[Sec]) -> String {
-    let mut t = String::from("# written by hand\n");
+    // A byte-order mark, as some Windows editors write it, before a comment or
+    // right before the first section header.
+    let mut t = match secs.first().map(|s| s.style & 0b1100_0000) {
+        Some(0b1000_0000) => "\u{feff}# written by hand\n".to_string(),
+        Some(0b1100_0000) => "\u{feff}".to_string(),
+        _ => "# written by hand\n".to_string(),
+    };
     for s in secs {
         let nl = if s.style & 1 != 0 { "\r\n" } else { "\n" };
         let key = |k: &str| {
