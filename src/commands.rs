@@ -365,11 +365,18 @@ fn scan(ctx: &Ctx, s: &Scan) -> Result<()> {
         sel: String::new(),
         problem: p,
     };
-    let found = udp.scan(dest).map_err(fail)?;
+    let interrupted = || {
+        Error::System(format!(
+            "scan ({label}) interrupted by a signal – {} was left as it was; run the scan again",
+            ctx.path().display()
+        ))
+    };
+    let found = match udp.scan(dest) {
+        Err(Problem::Cancelled(_)) => return Err(interrupted()),
+        r => r.map_err(fail)?,
+    };
     if crate::signals::cancelled() {
-        return Err(Error::System(
-            "scan interrupted – the configuration file was left as it was".into(),
-        ));
+        return Err(interrupted());
     }
     if ctx.cli.json && !s.merge {
         ctx.print_json(json!(found.iter().map(netconf_json).collect::<Vec<_>>()));
@@ -425,9 +432,7 @@ fn scan(ctx: &Ctx, s: &Scan) -> Result<()> {
     let list: Vec<_> = found.iter().map(|n| (n.mac, n.ip, n.http_port)).collect();
     let (text, changes) = cfg.merge(&list);
     if crate::signals::cancelled() {
-        return Err(Error::System(
-            "scan interrupted – the configuration file was left as it was".into(),
-        ));
+        return Err(interrupted());
     }
     save_atomic(ctx.path(), &text)?;
     for c in &changes {
