@@ -290,7 +290,7 @@ fn scan_x_interrupted(sig: Signal) {
         sig,
         |s| gbl4_requests(s, 1) >= 1,
         &[
-            "scan (127.0.0.3) interrupted by a signal",
+            "scan (fos2, 127.0.0.3) interrupted by a signal",
             "was left as it was",
         ],
     );
