@@ -264,10 +264,8 @@ fn render(rows: &[Row], results: &[Vec<Cell>]) -> String {
     t.push('\n');
     for (r, row) in rows.iter().enumerate() {
         let _ = write!(t, "| {} |", row.name);
-        for c in 0..FAULTS.len() {
-            let code = results[c][r]
-                .code
-                .map_or("signal".into(), |c| c.to_string());
+        for column in results {
+            let code = column[r].code.map_or("signal".into(), |c| c.to_string());
             let _ = write!(t, " {code} |");
         }
         t.push('\n');
