@@ -250,10 +250,10 @@ fn status(ctx: &Ctx, sw: &Switch) -> Result<()> {
     let deadline = Deadline::after(ctx.timeout + Duration::from_millis(500));
     let results = relay::read_all(&ctx.http()?, &devices, ctx.timeout, deadline);
     let mut rows = Vec::new();
-    let mut failed = false;
-    for (d, r) in devices.iter().zip(&results) {
+    let mut unreadable = Vec::new();
+    for (d, r) in devices.iter().zip(results) {
         let row = match r {
-            Ok(c) => {
+            Ok(ref c) => {
                 let get = |n: &str| {
                     settings::lookup(n)
                         .ok()
@@ -299,7 +299,6 @@ fn status(ctx: &Ctx, sw: &Switch) -> Result<()> {
                 })
             }
             Err(e) => {
-                failed = true;
                 if !ctx.cli.json {
                     println!(
                         "{}: unreachable – {}",
@@ -309,13 +308,14 @@ fn status(ctx: &Ctx, sw: &Switch) -> Result<()> {
                             .map_or(e.to_string(), |x| x.1.to_string())
                     );
                 }
-                json!({"name": d.name, "host": d.host, "port": d.port, "reachable": false, "error": e.to_string()})
+                let row = json!({"name": d.name, "host": d.host, "port": d.port, "reachable": false, "error": e.to_string()});
+                unreadable.push(e);
+                row
             }
         };
         rows.push(row);
     }
     for e in &errors {
-        failed = true;
         if !ctx.cli.json {
             println!("{e}");
         }
@@ -333,12 +333,9 @@ fn status(ctx: &Ctx, sw: &Switch) -> Result<()> {
             ctx.path().display()
         )));
     }
-    if failed {
-        return Err(Error::System(
-            "some berofos could not be read (see above)".into(),
-        ));
-    }
-    Ok(())
+    // Each unreadable berofos again on stderr, with its name, host and what to do.
+    unreadable.extend(errors);
+    fold(unreadable)
 }
 
 fn netconf_json(n: &NetConf) -> serde_json::Value {
@@ -355,7 +352,16 @@ fn scan(ctx: &Ctx, s: &Scan) -> Result<()> {
     let (dest, label) = match &s.host {
         Some(h) => (
             resolve_v4(h).map_err(|p| Error::Usage(p.describe("")))?,
-            h.clone(),
+            // Name the section too when the configuration knows this host (read
+            // silently: a scan must work whatever state the file is in).
+            match ConfigFile::load(ctx.path())
+                .ok()
+                .flatten()
+                .and_then(|c| c.sections.into_iter().find(|x| x.host.as_ref() == Some(h)))
+            {
+                Some(known) => format!("{}, {h}", known.name),
+                None => h.clone(),
+            },
         ),
         None => (Ipv4Addr::BROADCAST, "broadcast".to_string()),
     };
@@ -365,11 +371,18 @@ fn scan(ctx: &Ctx, s: &Scan) -> Result<()> {
         sel: String::new(),
         problem: p,
     };
-    let found = udp.scan(dest).map_err(fail)?;
+    let interrupted = || {
+        Error::System(format!(
+            "scan ({label}) interrupted by a signal – {} was left as it was; run the scan again",
+            ctx.path().display()
+        ))
+    };
+    let found = match udp.scan(dest) {
+        Err(Problem::Cancelled(_)) => return Err(interrupted()),
+        r => r.map_err(fail)?,
+    };
     if crate::signals::cancelled() {
-        return Err(Error::System(
-            "scan interrupted – the configuration file was left as it was".into(),
-        ));
+        return Err(interrupted());
     }
     if ctx.cli.json && !s.merge {
         ctx.print_json(json!(found.iter().map(netconf_json).collect::<Vec<_>>()));
@@ -425,9 +438,7 @@ fn scan(ctx: &Ctx, s: &Scan) -> Result<()> {
     let list: Vec<_> = found.iter().map(|n| (n.mac, n.ip, n.http_port)).collect();
     let (text, changes) = cfg.merge(&list);
     if crate::signals::cancelled() {
-        return Err(Error::System(
-            "scan interrupted – the configuration file was left as it was".into(),
-        ));
+        return Err(interrupted());
     }
     save_atomic(ctx.path(), &text)?;
     for c in &changes {

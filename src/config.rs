@@ -101,7 +101,9 @@ impl ConfigFile {
             ..Default::default()
         };
         let file = path.display().to_string();
-        for (i, raw) in text.lines().enumerate() {
+        // A byte-order mark (Windows editors) is not part of the first line.
+        let body = text.strip_prefix('\u{feff}').unwrap_or(text);
+        for (i, raw) in body.lines().enumerate() {
             let n = i + 1;
             let line = raw.trim();
             if line.is_empty() || line.starts_with('#') || line.starts_with(';') {

@@ -18,6 +18,8 @@ pub const PORT_ENV: &str = "BEROFOS_GBL4_PORT";
 pub const PAGE: usize = 512;
 /// How often `flash` sends a page whose answer was lost.
 pub const PAGE_TRIES: u32 = 3;
+/// Longest single wait for a datagram, so that a signal ends an exchange promptly.
+const WAIT_SLICE: Duration = Duration::from_millis(100);
 
 /// Command bytes.
 pub mod cmd {
@@ -324,11 +326,17 @@ impl Gbl4 {
         let mut got = Vec::new();
         let mut buf = [0u8; 2048];
         loop {
+            // A signal interrupts the wait (EINTR); the short slices catch one that came
+            // just before it began.
+            if crate::signals::cancelled() {
+                return Err(Problem::Cancelled("interrupted by a signal".into()));
+            }
             let left = deadline.saturating_duration_since(Instant::now());
             if left.is_zero() {
                 return Ok(got);
             }
-            sock.set_read_timeout(Some(left)).map_err(net)?;
+            sock.set_read_timeout(Some(left.min(WAIT_SLICE)))
+                .map_err(net)?;
             match sock.recv_from(&mut buf) {
                 Ok((n, from)) => {
                     let Ok(frame) = decode(&buf[..n]) else {
@@ -461,20 +469,30 @@ impl Gbl4 {
         mut progress: impl FnMut(usize),
         cancelled: &dyn Fn() -> bool,
     ) -> Result<(), Problem> {
+        let interrupted = |done: usize| {
+            Problem::Cancelled(format!(
+                "flash interrupted by a signal after {done} of {} pages – the firmware is incomplete: flash again before powering it up in operational mode",
+                fw.pages.len()
+            ))
+        };
         let prep = fw.prepare_payload(mac);
-        self.ask(dest, mac, cmd::FLASH_PREPARE, &prep[6..], self.timeout)
-            .map_err(|_| {
-                Problem::Rejected(format!(
+        match self.ask(dest, mac, cmd::FLASH_PREPARE, &prep[6..], self.timeout) {
+            Ok(_) => {}
+            Err(Problem::Cancelled(_)) => {
+                return Err(Problem::Cancelled(
+                    "flash interrupted by a signal before the first page – the firmware was not touched".into(),
+                ))
+            }
+            Err(_) => {
+                return Err(Problem::Rejected(format!(
                     "no answer to flash prepare within {} s – is the berofos in flash mode?",
                     self.timeout.as_secs()
-                ))
-            })?;
+                )))
+            }
+        }
         for i in 0..fw.pages.len() {
             if cancelled() {
-                return Err(Problem::Cancelled(format!(
-                    "flash interrupted after {i} of {} pages – the firmware is incomplete: flash again before powering it up in operational mode",
-                    fw.pages.len()
-                )));
+                return Err(interrupted(i));
             }
             let payload = fw.page_payload(mac, i);
             let mut tries = 0;
@@ -482,6 +500,7 @@ impl Gbl4 {
                 tries += 1;
                 match self.ask(dest, mac, cmd::FLASH_PAGE, &payload[6..], self.timeout) {
                     Ok(_) => break,
+                    Err(Problem::Cancelled(_)) => return Err(interrupted(i)),
                     Err(Problem::NoAnswer(_)) if tries < PAGE_TRIES => continue,
                     Err(Problem::NoAnswer(d)) => {
                         return Err(Problem::Rejected(format!(

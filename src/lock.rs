@@ -75,6 +75,12 @@ impl Lock {
                 }
                 Err((f, _)) => {
                     file = f;
+                    if crate::signals::cancelled() {
+                        return Err(Error::System(format!(
+                            "interrupted by a signal while waiting for the lock {} – nothing was changed",
+                            path.display()
+                        )));
+                    }
                     if Instant::now() >= deadline {
                         let mut holder = String::new();
                         let _ = file.rewind();

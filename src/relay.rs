@@ -134,7 +134,10 @@ pub fn parallel<T: Send + 'static>(
         .map(|(r, d)| {
             r.unwrap_or_else(|| {
                 let late = Err(d.fail(if crate::signals::cancelled() {
-                    Problem::Cancelled("interrupted by a signal before the berofos answered".into())
+                    Problem::Cancelled(format!(
+                        "interrupted by a signal before the berofos answered – its relay mode is unknown: check it with xivo-berofos status {}",
+                        d.sel()
+                    ))
                 } else {
                     Problem::NoAnswer(deadline.total)
                 }));

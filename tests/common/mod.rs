@@ -103,6 +103,41 @@ impl Sim {
         c
     }
 
+    /// The same command as [`Sim::cmd`], as a plain `std::process::Command` (to spawn
+    /// many at once, or to signal one).
+    pub fn std_cmd(&self) -> std::process::Command {
+        let mut c = std::process::Command::new(BIN);
+        c.env("BEROFOS_GBL4_PORT", self.udp_port.to_string())
+            .env("XIVO_BEROFOS_LOCK_DIR", self.dir.path())
+            .env_remove("XIVO_BEROFOS_PASSWORD")
+            .arg("-c")
+            .arg(&self.config)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        c
+    }
+
+    /// The lock file that serializes device writes for this simulator's config.
+    pub fn lock_path(&self) -> PathBuf {
+        let flat: String = std::path::absolute(&self.config)
+            .expect("absolute")
+            .to_string_lossy()
+            .chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || c == '.' || c == '-' {
+                    c
+                } else {
+                    '_'
+                }
+            })
+            .collect();
+        self.dir.path().join(format!(
+            "xivo-berofos-{}.lock",
+            flat.trim_start_matches('_')
+        ))
+    }
+
     /// GET on the control port; the JSON answer.
     pub fn control(&self, target: &str) -> Value {
         let body =

@@ -1,0 +1,407 @@
+//! Concurrency and signals against the simulator: many processes at once are serialized
+//! by the lock and leave a consistent state; SIGTERM/SIGINT end a long command promptly,
+//! with a clear message, exit 1, the lock released and no temporary file left.
+
+mod common;
+use common::*;
+use nix::sys::signal::{kill, Signal};
+use nix::unistd::Pid;
+use serde_json::Value;
+use std::collections::BTreeSet;
+use std::process::{Child, Output};
+use std::time::{Duration, Instant};
+use xivo_berofos::config::ConfigFile;
+
+/// Every answer of the simulator is delayed this long, so each process holds the lock
+/// at least this long after its last request was logged.
+const SLOW_MS: u64 = 200;
+
+fn wait_output(child: Child, limit: Duration) -> Output {
+    let pid = child.id();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = tx.send(child.wait_with_output());
+    });
+    match rx.recv_timeout(limit) {
+        Ok(out) => out.expect("wait"),
+        Err(_) => {
+            let _ = kill(Pid::from_raw(pid as i32), Signal::SIGKILL);
+            panic!("process {pid} still running after {limit:?}");
+        }
+    }
+}
+
+fn http_writes(sim: &Sim) -> Vec<Value> {
+    sim.requests()
+        .into_iter()
+        .filter(|r| {
+            r["face"] == "http" && r["query"].as_str().is_some_and(|q| q.starts_with("cmd="))
+        })
+        .collect()
+}
+
+#[test]
+fn twenty_concurrent_master_slave_set_are_serialized_and_consistent() {
+    let sim = Sim::start(2, &["--fault", &format!("all=slow:{SLOW_MS}")]);
+    // 20 processes at once: master, slave and `set modedef` on fos1, interleaved.
+    let jobs: Vec<Vec<String>> = (0..20)
+        .map(|i| match i % 3 {
+            0 => vec!["master".to_string()],
+            1 => vec!["slave".to_string()],
+            _ => vec![
+                "set".into(),
+                format!("modedef={}", i % 2),
+                "-f".into(),
+                "fos1".into(),
+            ],
+        })
+        .collect();
+    let children: Vec<Child> = jobs
+        .iter()
+        .map(|args| {
+            sim.std_cmd()
+                .args(["-t", "5"])
+                .args(args)
+                .spawn()
+                .expect("spawn")
+        })
+        .collect();
+    for (c, args) in children.into_iter().zip(&jobs) {
+        let out = wait_output(c, Duration::from_secs(60));
+        assert!(out.status.success(), "{args:?}: {}", stderr_of(&out));
+    }
+
+    // Each process's requests form one burst: a master/slave sends one request to
+    // each device at once, a set one request to fos1. Under the lock, the next process
+    // can only send after the previous one's answers came, i.e. at least SLOW_MS after
+    // its last request; a process's own requests are far closer together than that (a
+    // thread would have to start SLOW_MS late). So cutting the log where two requests
+    // are SLOW_MS apart gives one burst per process if and only if they were serialized:
+    // two processes at the same time would merge into fewer bursts, of a wrong shape.
+    let writes = http_writes(&sim);
+    assert_eq!(
+        writes.len(),
+        7 * 2 + 7 * 2 + 6,
+        "one request per device per process"
+    );
+    let mut bursts: Vec<Vec<&Value>> = Vec::new();
+    let mut last_ts = 0u64;
+    for w in &writes {
+        let ts = w["ts_ms"].as_u64().expect("ts_ms");
+        // ts_ms is truncated to the millisecond: SLOW_MS apart shows as >= SLOW_MS - 1.
+        if bursts.is_empty() || ts - last_ts >= SLOW_MS - 1 {
+            bursts.push(Vec::new());
+        }
+        bursts.last_mut().unwrap().push(w);
+        last_ts = ts;
+    }
+    assert_eq!(bursts.len(), 20, "one burst per process: {bursts:#?}");
+    let mut last_mode = None;
+    let mut last_modedef = None;
+    for b in &bursts {
+        let queries: BTreeSet<&str> = b.iter().map(|w| w["query"].as_str().unwrap()).collect();
+        let devices: Vec<u64> = b.iter().map(|w| w["device"].as_u64().unwrap()).collect();
+        assert_eq!(queries.len(), 1, "one process per burst: {b:#?}");
+        let q = *queries.iter().next().unwrap();
+        if let Some(m) = q.strip_prefix("cmd=4&mode=") {
+            let mut d = devices.clone();
+            d.sort();
+            assert_eq!(d, vec![1, 2], "master/slave: each device once: {b:#?}");
+            last_mode = Some(m.to_string());
+        } else if let Some(m) = q.strip_prefix("cmd=1&rm=") {
+            assert_eq!(devices, vec![1], "set -f fos1: {b:#?}");
+            last_modedef = Some(m.to_string());
+        } else {
+            panic!("unexpected request {q}");
+        }
+    }
+    // The relay state is the last writer's, on every device.
+    let want = last_mode.expect("some master/slave ran");
+    assert_eq!((sim.mode(1), sim.mode(2)), (want.clone(), want));
+    assert_eq!(
+        sim.state(1)["settings"]["modedef"].as_str(),
+        last_modedef.as_deref()
+    );
+}
+
+#[test]
+fn twenty_concurrent_scan_x_never_lose_or_corrupt_the_config() {
+    let sim = Sim::start(4, &[]);
+    // The admin's file: two known devices with logins, one at an old address, comments.
+    let original = format!(
+        "# berofos of the Lyon site\n[fos1]\nmac = {}\nhost = {}\nlogin = admin:pa:ss#1 ;x\\\n\n[fos2]\n; moved last week\nmac = {}\nhost = 10.99.99.99\nlogin = root:s3cr&t\nport = {}\n",
+        sim.mac(1),
+        sim.host(1),
+        sim.mac(2),
+        sim.http_port(2)
+    );
+    sim.write_config(&original);
+    let children: Vec<(usize, Child)> = (0..20)
+        .map(|i| {
+            let k = i % 4 + 1;
+            let c = sim
+                .std_cmd()
+                .args(["-t", "3", "scan", "-x", "-h", &sim.host(k)])
+                .spawn()
+                .expect("spawn");
+            (k, c)
+        })
+        .collect();
+    for (k, c) in children {
+        let out = wait_output(c, Duration::from_secs(60));
+        assert!(
+            out.status.success(),
+            "scan -h device {k}: {}",
+            stderr_of(&out)
+        );
+    }
+    let text = sim.config_text();
+    let cfg = ConfigFile::parse(&sim.config, &text);
+    assert!(cfg.warnings.is_empty(), "{:?}\n{text}", cfg.warnings);
+    assert_eq!(cfg.sections.len(), 4, "{text}");
+    for k in 1..=4 {
+        let hits: Vec<_> = cfg
+            .sections
+            .iter()
+            .filter(|s| s.mac.map(|m| m.to_string()) == Some(sim.mac(k)))
+            .collect();
+        assert_eq!(hits.len(), 1, "device {k} exactly once:\n{text}");
+        assert!(hits[0].errors.is_empty(), "{:?}", hits[0].errors);
+        assert_eq!(
+            hits[0].host.as_deref(),
+            Some(sim.host(k).as_str()),
+            "{text}"
+        );
+    }
+    let s1 = cfg.section("fos1").unwrap();
+    assert_eq!(s1.login.as_ref().unwrap().password, "pa:ss#1 ;x\\");
+    let s2 = cfg.section("fos2").unwrap();
+    assert_eq!(s2.login.as_ref().unwrap().user, "root");
+    assert_eq!(s2.login.as_ref().unwrap().password, "s3cr&t");
+    assert_eq!(s2.port, Some(sim.http_port(2)));
+    assert!(
+        text.starts_with("# berofos of the Lyon site\n[fos1]\n"),
+        "{text}"
+    );
+    assert!(text.contains("; moved last week\n"), "{text}");
+    assert_no_temporary_file(&sim);
+    use std::os::unix::fs::PermissionsExt;
+    let mode = std::fs::metadata(&sim.config).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600);
+}
+
+fn assert_no_temporary_file(sim: &Sim) {
+    let left: Vec<String> = std::fs::read_dir(sim.dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with(".bnfos.conf."))
+        .collect();
+    assert!(left.is_empty(), "temporary files left: {left:?}");
+}
+
+/// The lock is free: a non-blocking flock on it succeeds.
+fn assert_lock_free(sim: &Sim) {
+    use nix::fcntl::{Flock, FlockArg};
+    let f = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .open(sim.lock_path())
+        .expect("lock file");
+    let held = Flock::lock(f, FlockArg::LockExclusiveNonblock);
+    assert!(
+        held.is_ok(),
+        "the lock {} is still held",
+        sim.lock_path().display()
+    );
+}
+
+/// Sends `sig` once `started` holds, then checks the process ends within 1.5 s with
+/// exit 1 and a message containing every `expect`; the lock is free and another command
+/// takes it at once; no temporary file is left.
+fn interrupt(
+    sim: &Sim,
+    child: Child,
+    sig: Signal,
+    started: impl Fn(&Sim) -> bool,
+    expect: &[&str],
+) -> String {
+    assert!(
+        wait_until(Duration::from_secs(20), || started(sim)),
+        "the command did not start its work"
+    );
+    let sent = Instant::now();
+    kill(Pid::from_raw(child.id() as i32), sig).expect("kill");
+    let out = wait_output(child, Duration::from_secs(15));
+    let took = sent.elapsed();
+    let err = stderr_of(&out);
+    assert!(
+        took < Duration::from_millis(1500),
+        "ended {took:?} after {sig}: {err}"
+    );
+    assert_eq!(out.status.code(), Some(1), "{sig}: {err}");
+    for e in expect {
+        assert!(err.contains(e), "{sig}: expected '{e}' in:\n{err}");
+    }
+    assert_lock_free(sim);
+    assert_no_temporary_file(sim);
+    err
+}
+
+/// Another command that needs the lock runs right away (the lock timeout is 30 s).
+fn lock_taken_right_after(sim: &Sim, args: &[&str]) {
+    let start = Instant::now();
+    let out = wait_output(
+        sim.std_cmd().args(args).spawn().unwrap(),
+        Duration::from_secs(20),
+    );
+    assert!(out.status.success(), "{args:?}: {}", stderr_of(&out));
+    assert!(
+        start.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        start.elapsed()
+    );
+}
+
+fn gbl4_requests(sim: &Sim, cmd: u64) -> usize {
+    sim.requests()
+        .iter()
+        .filter(|r| r["face"] == "gbl4" && r["cmd"] == cmd)
+        .count()
+}
+
+fn scan_x_interrupted(sig: Signal) {
+    // The device answers the scan after 4 s; the scan waits up to 5 s.
+    let sim = Sim::start(2, &["--fault", "2=slow:4000"]);
+    let before = sim.config_text();
+    let child = sim
+        .std_cmd()
+        .args(["-t", "5", "scan", "-x", "-h", &sim.host(2)])
+        .spawn()
+        .unwrap();
+    let err = interrupt(
+        &sim,
+        child,
+        sig,
+        |s| gbl4_requests(s, 1) >= 1,
+        &[
+            "scan (fos2, 127.0.0.3) interrupted by a signal",
+            "was left as it was",
+        ],
+    );
+    assert_eq!(sim.config_text(), before, "{err}");
+    lock_taken_right_after(&sim, &["-t", "2", "scan", "-x", "-h", &sim.host(1)]);
+}
+
+#[test]
+fn sigterm_during_scan_x() {
+    scan_x_interrupted(Signal::SIGTERM);
+}
+
+#[test]
+fn sigint_during_scan_x() {
+    scan_x_interrupted(Signal::SIGINT);
+}
+
+fn flash_interrupted(sig: Signal) {
+    let sim = Sim::start(1, &["--fault", "1=flash+slow:20"]);
+    let fw = sim.dir.path().join("fw.bin");
+    std::fs::write(&fw, vec![0x5Au8; 300 * 512]).unwrap();
+    let child = sim
+        .std_cmd()
+        .args(["-t", "2", "flash", fw.to_str().unwrap(), "-f", "fos1"])
+        .spawn()
+        .unwrap();
+    let err = interrupt(
+        &sim,
+        child,
+        sig,
+        |s| gbl4_requests(s, 4) >= 5,
+        &[
+            "fos1 (127.0.0.2): flash interrupted by a signal after",
+            "of 300 pages",
+            "flash again",
+        ],
+    );
+    assert!(
+        !sim.state(1)["flash_complete"].as_bool().unwrap_or(true),
+        "{err}"
+    );
+    sim.fault("1", "flash");
+    lock_taken_right_after(&sim, &["-t", "2", "reset", "-f", "fos1"]);
+}
+
+#[test]
+fn sigterm_during_flash() {
+    flash_interrupted(Signal::SIGTERM);
+}
+
+#[test]
+fn sigint_during_flash() {
+    flash_interrupted(Signal::SIGINT);
+}
+
+fn master_interrupted(sig: Signal) {
+    let sim = Sim::start(2, &["--fault", "2=hang"]);
+    let child = sim.std_cmd().args(["-t", "10", "master"]).spawn().unwrap();
+    let err = interrupt(
+        &sim,
+        child,
+        sig,
+        |s| !s.http_requests(2).is_empty(),
+        &[
+            "fos2 (127.0.0.3): interrupted by a signal before the berofos answered",
+            "xivo-berofos status -f fos2",
+        ],
+    );
+    assert_eq!(sim.mode(1), "1", "the healthy one was switched: {err}");
+    sim.fault("2", "none");
+    lock_taken_right_after(&sim, &["-t", "2", "slave"]);
+    assert_eq!((sim.mode(1), sim.mode(2)), ("0".into(), "0".into()));
+}
+
+#[test]
+fn sigterm_during_master_with_a_hung_berofos() {
+    master_interrupted(Signal::SIGTERM);
+}
+
+#[test]
+fn sigint_during_master_with_a_hung_berofos() {
+    master_interrupted(Signal::SIGINT);
+}
+
+#[test]
+fn sigterm_while_waiting_for_the_lock() {
+    let sim = Sim::start(1, &["--fault", "1=hang"]);
+    let holder = sim.std_cmd().args(["-t", "20", "master"]).spawn().unwrap();
+    assert!(wait_until(Duration::from_secs(10), || !sim
+        .http_requests(1)
+        .is_empty()));
+    let waiter = sim.std_cmd().args(["-t", "2", "slave"]).spawn().unwrap();
+    std::thread::sleep(Duration::from_millis(300));
+    interrupt_only(
+        waiter,
+        Signal::SIGTERM,
+        "interrupted by a signal while waiting for the lock",
+    );
+    interrupt_only(
+        holder,
+        Signal::SIGTERM,
+        "interrupted by a signal before the berofos answered",
+    );
+    assert_lock_free(&sim);
+}
+
+fn interrupt_only(child: Child, sig: Signal, expect: &str) {
+    kill(Pid::from_raw(child.id() as i32), sig).unwrap();
+    let sent = Instant::now();
+    let out = wait_output(child, Duration::from_secs(15));
+    assert!(
+        sent.elapsed() < Duration::from_millis(1500),
+        "{:?}",
+        sent.elapsed()
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr_of(&out).contains(expect), "{}", stderr_of(&out));
+}
