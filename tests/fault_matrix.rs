@@ -81,6 +81,43 @@ fn admin(args: &'static [&'static str]) -> impl Fn(&Sim) -> Command {
     }
 }
 
+/// The agent, as Pacemaker runs it: this node is master_node (relay mode 1), the
+/// instance already in `state`, no Pacemaker tool on PATH, 0.5 s per request.
+fn agent(sim: &Sim, state: &str, action: &str) -> Command {
+    if state == "promoted" {
+        // The relay as the promotion left it: a monitor must find it so.
+        sim.control("/set?device=1&name=mode&value=1");
+    }
+    let rsctmp = sim.dir.path().join("rsctmp");
+    std::fs::create_dir_all(&rsctmp).expect("HA_RSCTMP");
+    std::fs::write(rsctmp.join("berofos-berofos.state"), format!("{state}\n")).expect("state");
+    let empty = sim.dir.path().join("no-tools");
+    std::fs::create_dir_all(&empty).expect("empty folder");
+    let mut c = Command::new(BIN);
+    c.args(["ocf", action])
+        .env_clear()
+        .env("PATH", &empty)
+        .env("HA_SBIN_DIR", &empty)
+        .env("HA_RSCTMP", &rsctmp)
+        .env("XIVO_BEROFOS_LOCK_DIR", sim.dir.path())
+        .env(
+            "XIVO_BEROFOS_SYSLOG_SOCKET",
+            sim.dir.path().join("no-syslog"),
+        )
+        .env("OCF_ROOT", "/usr/lib/ocf")
+        .env("OCF_RESOURCE_INSTANCE", "berofos:0")
+        .env("OCF_RESKEY_config", &sim.config)
+        .env("OCF_RESKEY_master_node", "xivo1")
+        .env("OCF_RESKEY_CRM_meta_on_node", "xivo1")
+        .env("OCF_RESKEY_timeout", "0.5")
+        .env("OCF_RESKEY_CRM_meta_timeout", "20000")
+        .env("OCF_RESKEY_CRM_meta_interval", "10000")
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
+    c
+}
+
 fn rows() -> Vec<Row> {
     macro_rules! admin {
         ($name:literal, $kind:ident, [$($a:expr),*]) => {
@@ -123,9 +160,21 @@ fn rows() -> Vec<Row> {
             },
         },
         admin!("reset", Gbl4Flash, ["reset", "-f", "fos1"]),
-        // The agent, once merged (product.md §3: promote 0/1, promoted monitor 8/9):
-        // Row { name: "ocf promote", kind: Kind::HttpRead, ok: 0, fail: 1, cmd: |s| agent(s, "promote") },
-        // Row { name: "ocf monitor", kind: Kind::HttpRead, ok: 8, fail: 9, cmd: |s| agent(s, "monitor") },
+        // The agent (product.md §3): promote 0/1, promoted monitor 8/9.
+        Row {
+            name: "ocf promote",
+            kind: Kind::HttpRead,
+            ok: 0,
+            fail: 1,
+            cmd: |s| agent(s, "unpromoted", "promote"),
+        },
+        Row {
+            name: "ocf monitor",
+            kind: Kind::HttpRead,
+            ok: 8,
+            fail: 9,
+            cmd: |s| agent(s, "promoted", "monitor"),
+        },
     ]
 }
 
@@ -162,7 +211,9 @@ fn run_cell(row: &Row, fault: &str, spec: &str) -> Cell {
         .replace(path_str(sim.dir.path()), "DIR");
     let first_line = stderr
         .lines()
-        .find(|l| !l.trim().is_empty())
+        // The agent logs its intent first ("INFO: setting berofos relay mode..."): the
+        // message of a cell is its first line that is not such a note.
+        .find(|l| !l.trim().is_empty() && !l.starts_with("INFO: ") && !l.starts_with("DEBUG: "))
         .unwrap_or("")
         .to_string();
     Cell {
