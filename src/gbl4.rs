@@ -295,6 +295,14 @@ enum Collect {
     UntilDeadline,
 }
 
+/// Whether a request may be sent again while no answer came.
+#[derive(Clone, Copy)]
+enum Resend {
+    Yes,
+    /// Reset: the device is busy erasing for seconds; once is enough.
+    No,
+}
+
 impl Gbl4 {
     /// The device port from `BEROFOS_GBL4_PORT`, else 50123.
     pub fn new(timeout: Duration) -> Gbl4 {
@@ -313,6 +321,7 @@ impl Gbl4 {
         payload: &[u8],
         timeout: Duration,
         collect: Collect,
+        resend: Resend,
         mut accept: impl FnMut(&[u8], SocketAddr) -> Option<T>,
     ) -> Result<Vec<T>, Problem> {
         let net = |e: io::Error| Problem::Network(e.to_string());
@@ -320,9 +329,17 @@ impl Gbl4 {
         if dest.is_broadcast() {
             sock.set_broadcast(true).map_err(net)?;
         }
-        sock.send_to(&encode(cmd, payload), SocketAddrV4::new(dest, self.port))
-            .map_err(net)?;
-        let deadline = Instant::now() + timeout;
+        let frame = encode(cmd, payload);
+        let to = SocketAddrV4::new(dest, self.port);
+        sock.send_to(&frame, to).map_err(net)?;
+        let start = Instant::now();
+        let deadline = start + timeout;
+        // UDP loses datagrams: the request goes again at a third and two thirds of the
+        // wait (every request but reset is safe to repeat; answers are deduplicated).
+        let mut resends: Vec<Instant> = match resend {
+            Resend::Yes => vec![start + timeout * 2 / 3, start + timeout / 3],
+            Resend::No => Vec::new(),
+        };
         let mut got = Vec::new();
         let mut buf = [0u8; 2048];
         loop {
@@ -331,12 +348,26 @@ impl Gbl4 {
             if crate::signals::cancelled() {
                 return Err(Problem::Cancelled("interrupted by a signal".into()));
             }
-            let left = deadline.saturating_duration_since(Instant::now());
+            let now = Instant::now();
+            let left = deadline.saturating_duration_since(now);
             if left.is_zero() {
                 return Ok(got);
             }
-            sock.set_read_timeout(Some(left.min(WAIT_SLICE)))
-                .map_err(net)?;
+            if resends.last().is_some_and(|&at| now >= at) {
+                resends.pop();
+                if got.is_empty() || matches!(collect, Collect::UntilDeadline) {
+                    sock.send_to(&frame, to).map_err(net)?;
+                }
+            }
+            let next_resend = resends
+                .last()
+                .map_or(left, |&at| at.saturating_duration_since(now));
+            sock.set_read_timeout(Some(
+                left.min(WAIT_SLICE)
+                    .min(next_resend)
+                    .max(Duration::from_millis(1)),
+            ))
+            .map_err(net)?;
             match sock.recv_from(&mut buf) {
                 Ok((n, from)) => {
                     let Ok(frame) = decode(&buf[..n]) else {
@@ -373,12 +404,19 @@ impl Gbl4 {
         cmd: u8,
         rest: &[u8],
         timeout: Duration,
+        resend: Resend,
     ) -> Result<Vec<u8>, Problem> {
         let mut payload = mac.0.to_vec();
         payload.extend_from_slice(rest);
-        self.exchange(dest, cmd, &payload, timeout, Collect::First, |p, _| {
-            (p.len() >= 6 && p[..6] == mac.0).then(|| p.to_vec())
-        })?
+        self.exchange(
+            dest,
+            cmd,
+            &payload,
+            timeout,
+            Collect::First,
+            resend,
+            |p, _| (p.len() >= 6 && p[..6] == mac.0).then(|| p.to_vec()),
+        )?
         .pop()
         .ok_or(Problem::NoAnswer(timeout))
     }
@@ -398,6 +436,7 @@ impl Gbl4 {
             &[],
             self.timeout,
             collect,
+            Resend::Yes,
             |p, _| NetConf::decode(p).filter(|n| n.is_berofos() && seen.insert(n.mac)),
         )
     }
@@ -411,6 +450,7 @@ impl Gbl4 {
             &[],
             self.timeout,
             collect,
+            Resend::Yes,
             |p, _| NetConf::decode(p).filter(|n| n.mac == mac && n.is_berofos()),
         )?
         .pop()
@@ -418,12 +458,13 @@ impl Gbl4 {
     }
 
     pub fn ping(&self, dest: Ipv4Addr, mac: Mac) -> Result<(), Problem> {
-        self.ask(dest, mac, cmd::PING, &[0, 0], self.timeout)
+        self.ask(dest, mac, cmd::PING, &[0, 0], self.timeout, Resend::Yes)
             .map(drop)
     }
 
     pub fn kick(&self, dest: Ipv4Addr, mac: Mac) -> Result<(), Problem> {
-        self.ask(dest, mac, cmd::KICK, &[0], self.timeout).map(drop)
+        self.ask(dest, mac, cmd::KICK, &[0], self.timeout, Resend::Yes)
+            .map(drop)
     }
 
     fn errcode(answer: &[u8], what: &str) -> Result<(), Problem> {
@@ -444,6 +485,7 @@ impl Gbl4 {
             cmd::RESET,
             &[],
             self.timeout.max(Duration::from_secs(8)),
+            Resend::No,
         )?;
         Self::errcode(&answer, "the reset")
     }
@@ -456,6 +498,7 @@ impl Gbl4 {
             cmd::SET_NETCONF,
             &payload[6..],
             self.timeout,
+            Resend::Yes,
         )?;
         Self::errcode(&answer, "the network configuration")
     }
@@ -476,7 +519,7 @@ impl Gbl4 {
             ))
         };
         let prep = fw.prepare_payload(mac);
-        match self.ask(dest, mac, cmd::FLASH_PREPARE, &prep[6..], self.timeout) {
+        match self.ask(dest, mac, cmd::FLASH_PREPARE, &prep[6..], self.timeout, Resend::Yes) {
             Ok(_) => {}
             Err(Problem::Cancelled(_)) => {
                 return Err(Problem::Cancelled(
@@ -498,7 +541,7 @@ impl Gbl4 {
             let mut tries = 0;
             loop {
                 tries += 1;
-                match self.ask(dest, mac, cmd::FLASH_PAGE, &payload[6..], self.timeout) {
+                match self.ask(dest, mac, cmd::FLASH_PAGE, &payload[6..], self.timeout, Resend::Yes) {
                     Ok(_) => break,
                     Err(Problem::Cancelled(_)) => return Err(interrupted(i)),
                     Err(Problem::NoAnswer(_)) if tries < PAGE_TRIES => continue,

@@ -556,7 +556,22 @@ fn ping_kick_and_udp_loss() {
         .args(["ping", "-h", &sim.host(1)])
         .assert()
         .success();
+    // One lost datagram costs a resend, not the command.
+    let before = sim.requests().len();
     sim.fault("1", "udp-drop:1");
+    sim.cmd()
+        .args(["-t", "0.6", "ping", "-f", "fos1"])
+        .assert()
+        .success();
+    let pings: Vec<_> = sim.requests()[before..]
+        .iter()
+        .filter(|r| r["face"] == "gbl4" && r["cmd"] == 9)
+        .cloned()
+        .collect();
+    assert_eq!(pings.len(), 2, "one lost, one resent: {pings:?}");
+    assert_eq!(pings[0]["dropped"], true);
+    // Every try lost: the command fails and says what to try.
+    sim.fault("1", "udp-drop:3");
     sim.cmd()
         .args(["-t", "0.3", "ping", "-f", "fos1"])
         .assert()
@@ -564,10 +579,6 @@ fn ping_kick_and_udp_loss() {
         .stderr(predicate::str::contains(
             "fos1 (127.0.0.2): no answer within 0.3 s",
         ));
-    sim.cmd()
-        .args(["-t", "0.3", "ping", "-f", "fos1"])
-        .assert()
-        .success();
 }
 
 #[test]
