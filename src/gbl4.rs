@@ -295,6 +295,14 @@ enum Collect {
     UntilDeadline,
 }
 
+/// How to wait for answers: how long, whether to keep reading after the first, and
+/// whether to send the request again while none came.
+struct Wait {
+    timeout: Duration,
+    collect: Collect,
+    resend: Resend,
+}
+
 /// Whether a request may be sent again while no answer came.
 #[derive(Clone, Copy)]
 enum Resend {
@@ -319,11 +327,14 @@ impl Gbl4 {
         dest: Ipv4Addr,
         cmd: u8,
         payload: &[u8],
-        timeout: Duration,
-        collect: Collect,
-        resend: Resend,
+        wait: Wait,
         mut accept: impl FnMut(&[u8], SocketAddr) -> Option<T>,
     ) -> Result<Vec<T>, Problem> {
+        let Wait {
+            timeout,
+            collect,
+            resend,
+        } = wait;
         let net = |e: io::Error| Problem::Network(e.to_string());
         let sock = UdpSocket::bind(SocketAddrV4::new(Ipv4Addr::UNSPECIFIED, 0)).map_err(net)?;
         if dest.is_broadcast() {
@@ -412,9 +423,11 @@ impl Gbl4 {
             dest,
             cmd,
             &payload,
-            timeout,
-            Collect::First,
-            resend,
+            Wait {
+                timeout,
+                collect: Collect::First,
+                resend,
+            },
             |p, _| (p.len() >= 6 && p[..6] == mac.0).then(|| p.to_vec()),
         )?
         .pop()
@@ -434,9 +447,11 @@ impl Gbl4 {
             dest,
             cmd::GET_NETCONF,
             &[],
-            self.timeout,
-            collect,
-            Resend::Yes,
+            Wait {
+                timeout: self.timeout,
+                collect,
+                resend: Resend::Yes,
+            },
             |p, _| NetConf::decode(p).filter(|n| n.is_berofos() && seen.insert(n.mac)),
         )
     }
@@ -448,9 +463,11 @@ impl Gbl4 {
             dest,
             cmd::GET_NETCONF,
             &[],
-            self.timeout,
-            collect,
-            Resend::Yes,
+            Wait {
+                timeout: self.timeout,
+                collect,
+                resend: Resend::Yes,
+            },
             |p, _| NetConf::decode(p).filter(|n| n.mac == mac && n.is_berofos()),
         )?
         .pop()
