@@ -732,11 +732,12 @@ fn pacemaker_end_to_end() {
         )
         .expect("flip");
     }
+    let t0 = Instant::now();
     c.must("pcs", &["resource", "enable", "berofos-clone"]);
-    let t = c.wait(ROLE_CHANGE, "Promoted after enable, relays at 1", || {
+    c.wait(ROLE_CHANGE, "Promoted after enable, relays at 1", || {
         sim.mode(1) == "1" && sim.mode(2) == "1" && c.has_role("berofos", "Promoted")
     });
-    eprintln!("  enable -> promoted and switched: {}", secs(t));
+    eprintln!("  enable -> promoted and switched: {}", secs(t0.elapsed()));
     c.assert_services_started("after enable");
 
     c.must("pcs", &["node", "standby", &node]);
@@ -752,11 +753,15 @@ fn pacemaker_end_to_end() {
         )
         .expect("flip");
     }
+    let t0 = Instant::now();
     c.must("pcs", &["node", "unstandby", &node]);
-    let t = c.wait(ROLE_CHANGE, "Promoted after unstandby, relays at 1", || {
+    c.wait(ROLE_CHANGE, "Promoted after unstandby, relays at 1", || {
         sim.mode(1) == "1" && sim.mode(2) == "1" && c.has_role("berofos", "Promoted")
     });
-    eprintln!("  unstandby -> promoted and switched: {}", secs(t));
+    eprintln!(
+        "  unstandby -> promoted and switched: {}",
+        secs(t0.elapsed())
+    );
     // Standby stops the services too (that is what standby means); they are back.
     c.wait(ROLE_CHANGE, "xivo-services Started after unstandby", || {
         c.has_role("xivo-services", "Started")
@@ -812,8 +817,9 @@ fn pacemaker_end_to_end() {
     std::thread::sleep(Duration::from_secs(3));
     c.assert_services_started("while the berofos recovery fails");
     sim.fault("2", "none");
+    let t0 = Instant::now();
     c.must("pcs", &["resource", "cleanup", "berofos-clone"]);
-    let t = c.wait(
+    c.wait(
         Duration::from_secs(45),
         "Promoted again after cleanup, relays at 1, no failure",
         || {
@@ -823,7 +829,7 @@ fn pacemaker_end_to_end() {
                 && c.failures("berofos").is_empty()
         },
     );
-    eprintln!("  cleanup -> promoted: {}", secs(t));
+    eprintln!("  cleanup -> promoted: {}", secs(t0.elapsed()));
     c.assert_services_started("after the cleanup");
     c.settle();
 
