@@ -470,6 +470,25 @@ fn probes_restore_the_score_recurring_monitors_do_not() {
     assert!(probe.stderr.contains("promotion score 100"));
 }
 
+/// Pacemaker may apply a parameter change with a demote and a promote only (a Restart
+/// aborted after the demote): both set the score from the current parameters.
+#[test]
+fn promote_and_demote_refresh_the_score() {
+    let a = Agent::new("xivo1");
+    a.put_state(Some("promoted"));
+    let r = a.run_with("demote", &[("OCF_RESKEY_prefer_master", "false")]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(r.stderr.contains("promotion score 50"), "{}", r.stderr);
+    let r = a.run_with("promote", &[("OCF_RESKEY_prefer_master", "false")]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(r.stderr.contains("promotion score 50"), "{}", r.stderr);
+    assert_eq!(a.state().as_deref(), Some("promoted"));
+    // A demote with bad parameters still demotes (a failed demote means a stop).
+    let r = a.run_with("demote", &[("OCF_RESKEY_prefer_master", "maybe")]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(a.state().as_deref(), Some("unpromoted"));
+}
+
 #[test]
 fn node_name_falls_back_to_the_host_name() {
     let host = nix::unistd::gethostname().unwrap().into_string().unwrap();

@@ -494,6 +494,11 @@ impl Agent {
             ));
         }
         let p = Params::from_env()?;
+        // The score again, as Stateful does on promote and demote: Pacemaker may apply
+        // a parameter change (prefer_master) with only a demote and a promote (a
+        // Restart whose transition was aborted after the demote, e.g. by the fail
+        // count it clears), never calling start; the score must follow the parameters.
+        self.set_score(&p);
         let node = cluster::node_name();
         let mode = mode_for(&p, &node);
         match select(&p).map_err(|e| Failure::new(OcfExit::ErrGeneric, e))? {
@@ -549,6 +554,11 @@ impl Agent {
                 OcfExit::NotRunning,
                 "demote asked of an instance that is not started",
             ));
+        }
+        // Refresh the score (see promote); bad parameters must not fail a demote.
+        match Params::from_env() {
+            Ok(p) => self.set_score(&p),
+            Err(f) => log::warn(&f.reason),
         }
         self.record(State::Unpromoted)?;
         log::info("demoted: the relay stays until the other node is promoted");

@@ -66,10 +66,11 @@ stop_pid() {
         alive "$pid" "$name" || break
         sleep 0.25
     done
-    # libqb's shared-memory IPC files are named after the pid; a clean exit
-    # removes them, a KILL does not.
-    rm -f /dev/shm/qb-"$pid"-* 2>/dev/null || true
-    for c in $children; do rm -f /dev/shm/qb-"$c"-* 2>/dev/null || true; done
+    # libqb's shared-memory IPC is named after the server's pid; a clean exit
+    # removes it, a KILL does not.  libqb 2.x makes one DIRECTORY per
+    # connection (/dev/shm/qb-SERVER-CLIENT-N-XXXXXX/qb-*-data...): rm -r.
+    rm -rf /dev/shm/qb-"$pid"-* 2>/dev/null || true
+    for c in $children; do rm -rf /dev/shm/qb-"$c"-* 2>/dev/null || true; done
     rm -f "$pidfile"
 }
 
