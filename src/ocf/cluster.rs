@@ -8,10 +8,20 @@
 use crate::log;
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
+use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 /// The longest a cluster tool may take.
 const TOOL_LIMIT: Duration = Duration::from_secs(5);
+
+/// The action's deadline: no tool may run past it (a stop that times out gets the node
+/// fenced).
+static DEADLINE: OnceLock<Instant> = OnceLock::new();
+
+/// Bounds every later tool call by the action's deadline (set once, by the agent).
+pub fn bound_by(deadline: Instant) {
+    let _ = DEADLINE.set(deadline);
+}
 
 /// `HA_SBIN_DIR/<name>` when it exists, else the first `<name>` on PATH.
 pub fn find_tool(name: &str) -> Option<PathBuf> {
@@ -32,7 +42,9 @@ fn run_tool(name: &str, args: &[&str]) -> Result<String, String> {
         .stderr(Stdio::piped())
         .spawn()
         .map_err(|e| format!("cannot run {}: {e}", path.display()))?;
-    let end = Instant::now() + TOOL_LIMIT;
+    let end = DEADLINE.get().map_or(Instant::now() + TOOL_LIMIT, |&d| {
+        d.min(Instant::now() + TOOL_LIMIT)
+    });
     loop {
         match child.try_wait() {
             Ok(Some(_)) => break,
@@ -41,7 +53,7 @@ fn run_tool(name: &str, args: &[&str]) -> Result<String, String> {
                 let _ = child.kill();
                 let _ = child.wait();
                 return Err(format!(
-                    "{} {} took more than {} s and was stopped",
+                    "{} {} did not finish in time (the action's deadline, at most {} s) and was stopped",
                     path.display(),
                     args.join(" "),
                     TOOL_LIMIT.as_secs()
@@ -68,6 +80,11 @@ fn run_tool(name: &str, args: &[&str]) -> Result<String, String> {
 /// This node's cluster name: `OCF_RESKEY_CRM_meta_on_node`, else `crm_node -n`, else
 /// the host name.
 pub fn node_name() -> String {
+    static NODE: OnceLock<String> = OnceLock::new();
+    NODE.get_or_init(find_node_name).clone()
+}
+
+fn find_node_name() -> String {
     if let Some(n) = std::env::var("OCF_RESKEY_CRM_meta_on_node")
         .ok()
         .filter(|n| !n.trim().is_empty())

@@ -143,6 +143,7 @@ pub fn run(action: Option<String>) -> i32 {
         log::init(verbosity, syslog, facility.as_deref(), true);
     }
     let agent = Agent::from_env(started);
+    cluster::bound_by(agent.deadline().at);
     let outcome = match action {
         Action::MetaData => meta_data(),
         Action::Usage => usage(),
@@ -494,17 +495,22 @@ impl Agent {
             ));
         }
         let p = Params::from_env()?;
-        // The score again, as Stateful does on promote and demote: Pacemaker may apply
-        // a parameter change (prefer_master) with only a demote and a promote (a
+        let node = cluster::node_name();
+        let mode = mode_for(&p, &node);
+        // The lines first: nothing may delay the switch.
+        let switched = match select(&p).map_err(|e| Failure::new(OcfExit::ErrGeneric, e))? {
+            None => {
+                log::info("berofos is not configured -- doing nothing");
+                Ok(())
+            }
+            Some(sel) => self.switch(&p, mode, sel),
+        };
+        // Then the score again, as Stateful does on promote and demote: Pacemaker may
+        // apply a parameter change (prefer_master) with only a demote and a promote (a
         // Restart whose transition was aborted after the demote, e.g. by the fail
         // count it clears), never calling start; the score must follow the parameters.
         self.set_score(&p);
-        let node = cluster::node_name();
-        let mode = mode_for(&p, &node);
-        match select(&p).map_err(|e| Failure::new(OcfExit::ErrGeneric, e))? {
-            None => log::info("berofos is not configured -- doing nothing"),
-            Some(sel) => self.switch(&p, mode, sel)?,
-        }
+        switched?;
         self.record(State::Promoted)?;
         log::info(&format!("promoted on node {node}: {}", mode.holder()));
         Ok(OcfExit::Success)
