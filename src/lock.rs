@@ -20,17 +20,33 @@ pub struct Lock {
     _flock: Flock<File>,
 }
 
-/// `/run/lock/xivo-berofos-<config path with / as _>.lock`.
-pub fn path_for(config: &Path) -> PathBuf {
-    let dir = std::env::var_os(DIR_ENV)
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            ["/run/lock", "/var/lock", "/tmp"]
-                .iter()
-                .map(PathBuf::from)
-                .find(|d| d.is_dir())
-                .unwrap_or_else(std::env::temp_dir)
-        });
+/// The lock folder: root's own `/run/xivo-berofos` (mode 0700), not the world-writable
+/// `/run/lock`, where any local user could create or hold the lock file first and block
+/// every failover. `XIVO_BEROFOS_LOCK_DIR` names another folder (tests).
+pub const DEFAULT_DIR: &str = "/run/xivo-berofos";
+
+fn lock_dir() -> Result<PathBuf> {
+    if let Some(d) = std::env::var_os(DIR_ENV) {
+        return Ok(PathBuf::from(d));
+    }
+    use std::os::unix::fs::{DirBuilderExt, MetadataExt};
+    let dir = PathBuf::from(DEFAULT_DIR);
+    let _ = std::fs::DirBuilder::new().mode(0o700).create(&dir);
+    let meta = std::fs::symlink_metadata(&dir).map_err(|e| {
+        Error::System(format!(
+            "cannot create the lock folder {DEFAULT_DIR}: {e} – run as root"
+        ))
+    })?;
+    if !meta.is_dir() || meta.uid() != nix::unistd::geteuid().as_raw() || meta.mode() & 0o022 != 0 {
+        return Err(Error::System(format!(
+            "the lock folder {DEFAULT_DIR} is not a folder owned by this user and closed to others – remove it; it is made again"
+        )));
+    }
+    Ok(dir)
+}
+
+/// The lock file of `config` in `dir`: `xivo-berofos-<config path with / as _>.lock`.
+pub fn path_in(dir: &Path, config: &Path) -> PathBuf {
     let abs = std::path::absolute(config).unwrap_or_else(|_| config.to_path_buf());
     let flat: String = abs
         .to_string_lossy()
@@ -49,15 +65,23 @@ pub fn path_for(config: &Path) -> PathBuf {
     ))
 }
 
+/// The lock file of `config` (in the lock folder).
+pub fn path_for(config: &Path) -> Result<PathBuf> {
+    Ok(path_in(&lock_dir()?, config))
+}
+
 impl Lock {
     /// Takes the lock of `config`, waiting at most until `deadline`.
     pub fn acquire(config: &Path, deadline: Instant) -> Result<Lock> {
-        let path = path_for(config);
+        use std::os::unix::fs::OpenOptionsExt;
+        let path = path_for(config)?;
         let mut file = OpenOptions::new()
             .read(true)
             .write(true)
             .create(true)
             .truncate(false)
+            .mode(0o600)
+            .custom_flags(nix::libc::O_NOFOLLOW)
             .open(&path)
             .map_err(|e| {
                 Error::System(format!(

@@ -757,3 +757,18 @@ fn set_help_lists_the_settings_table() {
         .success()
         .stdout(predicate::str::contains("wdogdef").and(predicate::str::contains("set only")));
 }
+
+#[test]
+fn a_lock_file_planted_as_a_symlink_is_refused() {
+    let sim = Sim::start(1, &[]);
+    let target = sim.dir.path().join("victim");
+    std::fs::write(&target, "keep me\n").unwrap();
+    std::os::unix::fs::symlink(&target, sim.lock_path()).unwrap();
+    sim.cmd()
+        .arg("master")
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("cannot open the lock file"));
+    assert_eq!(std::fs::read_to_string(&target).unwrap(), "keep me\n");
+    assert_eq!(sim.mode(1), "0", "nothing switched without the lock");
+}

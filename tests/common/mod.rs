@@ -120,22 +120,7 @@ impl Sim {
 
     /// The lock file that serializes device writes for this simulator's config.
     pub fn lock_path(&self) -> PathBuf {
-        let flat: String = std::path::absolute(&self.config)
-            .expect("absolute")
-            .to_string_lossy()
-            .chars()
-            .map(|c| {
-                if c.is_ascii_alphanumeric() || c == '.' || c == '-' {
-                    c
-                } else {
-                    '_'
-                }
-            })
-            .collect();
-        self.dir.path().join(format!(
-            "xivo-berofos-{}.lock",
-            flat.trim_start_matches('_')
-        ))
+        xivo_berofos::lock::path_in(self.dir.path(), &self.config)
     }
 
     /// GET on the control port; the JSON answer.
