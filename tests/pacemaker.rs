@@ -586,6 +586,33 @@ fn pacemaker_end_to_end() {
         c.has_role("xivo-services", "Started")
     });
 
+    step("validate-all asks the live cluster whether master_node is one of its nodes");
+    for (master, want) in [("no-such-node", 6), (node.as_str(), 0)] {
+        let out = c.run(
+            Command::new(BIN)
+                .args(["ocf", "validate-all"])
+                .env_clear()
+                .env("PATH", "/usr/sbin:/usr/bin:/sbin:/bin")
+                .env("HA_LOGFACILITY", "none")
+                .env("OCF_RESKEY_master_node", master)
+                .env("OCF_RESKEY_config", &config),
+            Duration::from_secs(20),
+        );
+        assert_eq!(
+            out.code,
+            Some(want),
+            "master_node={master}:\n{}",
+            out.both()
+        );
+        if want == 6 {
+            assert!(
+                out.stderr.contains("not a node of this cluster") && out.stderr.contains(&node),
+                "{}",
+                out.stderr
+            );
+        }
+    }
+
     // ---------------------------------------------------------------- 1
     step("1. create.sh + constraints.sh: Promoted here, both relays switched to 1");
     let requests_before = sim.requests().len();

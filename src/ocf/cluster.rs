@@ -102,6 +102,17 @@ fn find_node_name() -> String {
         .unwrap_or_default()
 }
 
+/// The node names of the cluster (`crm_node -l`), or `None` when no cluster answers.
+pub fn members() -> Option<Vec<String>> {
+    let out = run_tool("crm_node", &["-l"]).ok()?;
+    // "<id> <name> <state>" per line.
+    let names: Vec<String> = out
+        .lines()
+        .filter_map(|l| l.split_whitespace().nth(1).map(str::to_string))
+        .collect();
+    (!names.is_empty()).then_some(names)
+}
+
 /// Sets this node's promotion score (logged first, so it shows even without a cluster).
 pub fn set_score(score: u32, why: &str) {
     log::info(&format!("promotion score {score} ({why})"));

@@ -437,8 +437,26 @@ impl Agent {
         cluster::set_score(score, &why);
     }
 
+    /// `master_node` must name a node of the cluster: a typo, or a full domain name
+    /// where the cluster uses short names, would make every node "the slave" and send
+    /// the lines to port D on every promotion. Checked when a cluster answers.
+    fn check_master_node(p: &Params) -> Result<(), Failure> {
+        match cluster::members() {
+            Some(nodes) if !nodes.iter().any(|n| *n == p.master_node) => Err(Failure::new(
+                OcfExit::ErrConfigured,
+                format!(
+                    "master_node={} is not a node of this cluster (nodes: {}) – set it to the node name of the XiVO wired to port B",
+                    p.master_node,
+                    nodes.join(", ")
+                ),
+            )),
+            _ => Ok(()),
+        }
+    }
+
     fn validate_all(&self) -> Outcome {
         let p = Params::from_env()?;
+        Self::check_master_node(&p)?;
         match p.validate_config()? {
             None => log::info(&format!(
                 "{} does not exist: berofos is not configured",
@@ -461,6 +479,7 @@ impl Agent {
             ));
         }
         let p = Params::from_env()?;
+        Self::check_master_node(&p)?;
         if p.devices.is_some() && !p.config.exists() {
             // The same check as validate-all: devices are named, so the file must exist.
             p.validate_config()?;
