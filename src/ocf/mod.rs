@@ -442,7 +442,7 @@ impl Agent {
     /// the lines to port D on every promotion. Checked when a cluster answers.
     fn check_master_node(p: &Params) -> Result<(), Failure> {
         match cluster::members() {
-            Some(nodes) if !nodes.iter().any(|n| *n == p.master_node) => Err(Failure::new(
+            Some(nodes) if !nodes.contains(&p.master_node) => Err(Failure::new(
                 OcfExit::ErrConfigured,
                 format!(
                     "master_node={} is not a node of this cluster (nodes: {}) – set it to the node name of the XiVO wired to port B",
