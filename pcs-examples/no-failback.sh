@@ -29,9 +29,10 @@ SERVICES=${SERVICES:-}
 STICKINESS=${STICKINESS:-INFINITY}
 
 # prefer_master=false: the agent gives both nodes the same promotion score
-# (50), so the berofos itself no longer prefers MASTER_NODE.  The agent
-# re-reads this parameter without a restart (reload-agent): the relay is not
-# touched by this command.
+# (50), so the berofos itself no longer prefers MASTER_NODE.  Pacemaker
+# applies the change by demoting and promoting the berofos again where it is
+# (its metadata cannot advertise reload-agent): the promote re-sends the same
+# relay mode, so the lines do not move.
 pcs resource update "$RESOURCE" prefer_master=false
 
 # Stickiness on the berofos clone: its instances stay where they run.

@@ -208,3 +208,28 @@ pub struct Netconf {
     #[arg(short = 'p', value_name = "PORT", default_value = "80", value_parser = clap::value_parser!(u16).range(1..))]
     pub port: u16,
 }
+
+impl Command {
+    /// Writes to a berofos or to the configuration file (takes the lock; a signal must
+    /// let it finish cleanly).
+    pub fn changes_devices(&self) -> bool {
+        match self {
+            Command::Master(_)
+            | Command::Slave(_)
+            | Command::Netconf(_)
+            | Command::Flash { .. }
+            | Command::Set { .. }
+            | Command::Reset(_)
+            | Command::Setup(_) => true,
+            Command::Scan(s) => s.merge,
+            Command::Status(_)
+            | Command::Get { .. }
+            | Command::Show(_)
+            | Command::Ping(_)
+            | Command::Kick(_)
+            | Command::Keys
+            | Command::Ocf { .. }
+            | Command::Generate { .. } => false,
+        }
+    }
+}

@@ -4,7 +4,7 @@
 use crate::cli::{Cli, Command, Netconf, Scan, Switch, Target};
 use crate::config::{save_atomic, ConfigFile, Login};
 use crate::device::{resolve_v4, Device, Selector};
-use crate::error::{Error, Problem, Result};
+use crate::error::{fold, Error, Problem, Result};
 use crate::gbl4::{self, Gbl4, NetConf, SetNetConf};
 use crate::http::Http;
 use crate::lock::Lock;
@@ -208,14 +208,6 @@ fn switch(ctx: &Ctx, sw: &Switch, mode: Mode) -> Result<()> {
         errors.extend(results.into_iter().filter_map(|r| r.err()));
     }
     fold(errors)
-}
-
-fn fold(errors: Vec<Error>) -> Result<()> {
-    match errors.len() {
-        0 => Ok(()),
-        1 => Err(errors.into_iter().next().expect("one")),
-        _ => Err(Error::Many(errors)),
-    }
 }
 
 /// The HA settings of one berofos that differ from the seed's recommendation.
@@ -741,6 +733,12 @@ fn setup(ctx: &Ctx, t: &Target) -> Result<()> {
     let http = ctx.http()?;
     let _lock = ctx.lock()?;
     for (name, value) in settings::HA_SETTINGS {
+        if crate::signals::cancelled() {
+            return Err(d.fail(Problem::Cancelled(format!(
+                "interrupted by a signal before {name} was set – run xivo-berofos setup {} again",
+                d.sel()
+            ))));
+        }
         let s = settings::lookup(name)?;
         http.write(&ep, &s.query(value), ctx.timeout)
             .map_err(|p| d.fail(p))?;

@@ -133,14 +133,25 @@ impl ConfigFile {
                             });
                         }
                     }
-                    _ => match cfg.sections.last_mut() {
-                        Some(s) => s
-                            .errors
-                            .push(format!("{file}:{n}: malformed section header '{line}'")),
-                        None => cfg.warnings.push(format!(
-                            "{file}:{n}: malformed section header '{line}' ignored"
-                        )),
-                    },
+                    // A broken header starts a broken section of its own, so the keys
+                    // under it never land in the section above.
+                    _ => {
+                        let name = rest.split(']').next().unwrap_or(rest).trim();
+                        let name = if name.is_empty() {
+                            format!("line {n}")
+                        } else {
+                            name.to_string()
+                        };
+                        let error = format!(
+                            "{file}:{n}: malformed section header '{line}' (expected [{name}] alone on its line)"
+                        );
+                        cfg.sections.push(Section {
+                            name,
+                            line: n,
+                            errors: vec![error],
+                            ..Default::default()
+                        });
+                    }
                 }
                 continue;
             }
@@ -394,6 +405,21 @@ mod tests {
         assert!(c.sections[2].errors.is_empty());
         assert_eq!(c.sections[2].http_port(), 8080);
         assert!(!format!("{:?}", c.sections[0].login).contains("p:#"));
+    }
+
+    #[test]
+    fn a_broken_header_keeps_its_keys_away_from_the_section_above() {
+        let c = parse(
+            "[fos1]\nmac = 00:19:32:00:00:01\nhost = 10.0.0.1\n[fos2] # office\nhost = 10.0.0.2\n",
+        );
+        assert_eq!(c.sections[0].host.as_deref(), Some("10.0.0.1"));
+        assert!(c.sections[0].errors.is_empty());
+        assert_eq!(c.sections[1].name, "fos2");
+        assert!(
+            c.sections[1].errors[0].contains(":4: malformed section header"),
+            "{:?}",
+            c.sections[1].errors
+        );
     }
 
     #[test]

@@ -157,3 +157,14 @@ impl From<crate::settings::BadSetting> for Error {
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Several failures as one: Ok when there are none, the error itself when one, else
+/// [`Error::Many`].
+pub fn fold(errors: Vec<Error>) -> Result<()> {
+    let mut it = errors.into_iter();
+    match (it.next(), it.next()) {
+        (None, _) => Ok(()),
+        (Some(e), None) => Err(e),
+        (Some(a), Some(b)) => Err(Error::Many([a, b].into_iter().chain(it).collect())),
+    }
+}

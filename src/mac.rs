@@ -32,7 +32,7 @@ impl FromStr for Mac {
         }
         let mut mac = [0u8; 6];
         for (byte, part) in mac.iter_mut().zip(parts) {
-            if part.len() != 2 {
+            if part.len() != 2 || !part.bytes().all(|b| b.is_ascii_hexdigit()) {
                 return Err(bad());
             }
             *byte = u8::from_str_radix(part, 16).map_err(|_| bad())?;
@@ -61,6 +61,7 @@ mod tests {
     #[test]
     fn rejects_malformed() {
         for s in [
+            "+0:19:32:00:12:1D",
             "",
             "00:19:32:00:12",
             "00:19:32:00:12:1D:00",

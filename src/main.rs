@@ -11,7 +11,11 @@ fn main() {
         .file_name()
         .is_some_and(|n| n == "berofos")
     {
-        std::process::exit(xivo_berofos::ocf::run(std::env::args().nth(1)));
+        // Not args(): a non-UTF-8 argument must not panic the agent.
+        let action = std::env::args_os()
+            .nth(1)
+            .map(|a| a.to_string_lossy().into_owned());
+        std::process::exit(xivo_berofos::ocf::run(action));
     }
     let cli = Cli::parse();
     let code = match &cli.command {
@@ -26,7 +30,9 @@ fn main() {
                 log::Verbosity::Normal
             };
             log::init(verbosity, cli.syslog, None, false);
-            signals::install();
+            if cli.command.changes_devices() {
+                signals::install();
+            }
             report(commands::run(&cli))
         }
     };

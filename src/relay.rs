@@ -250,13 +250,3 @@ pub fn read_all(
         |_, _| {},
     )
 }
-
-/// Folds per-device results into one: Ok, or every failure.
-pub fn collect(results: Vec<Result<()>>) -> Result<()> {
-    let errors: Vec<Error> = results.into_iter().filter_map(|r| r.err()).collect();
-    match errors.len() {
-        0 => Ok(()),
-        1 => Err(errors.into_iter().next().expect("one error")),
-        _ => Err(Error::Many(errors)),
-    }
-}

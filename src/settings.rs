@@ -302,7 +302,11 @@ pub fn lookup(name: &str) -> Result<&'static Setting, BadSetting> {
         .find(|s| s.name.eq_ignore_ascii_case(name.trim()))
         .ok_or_else(|| {
             BadSetting(format!(
-                "unknown setting '{name}'; valid settings: {} (see: xivo-berofos keys)",
+                "unknown setting '{}'; valid settings: {} (see: xivo-berofos keys)",
+                // Only the word: `apwd:secret` typed for `apwd=secret` must not echo it.
+                name.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+                    .next()
+                    .unwrap_or(""),
                 names(|_| true)
             ))
         })
@@ -388,10 +392,15 @@ impl Setting {
             }
             // A password is taken literally: blanks are part of it. Never echo it back.
             Kind::Password => {
+                // The device keeps 15 bytes: printable ASCII only, so a character never
+                // costs more than one and the password is never stored cut.
                 let n = value.chars().count();
-                if n == 0 || n > 15 || value.chars().any(char::is_control) {
+                if n == 0
+                    || value.len() > 15
+                    || !value.bytes().all(|b| b.is_ascii_graphic() || b == b' ')
+                {
                     Err(BadSetting(format!(
-                        "invalid value for {}: expected a password of 1 to 15 characters (got {n})",
+                        "invalid value for {}: expected a password of 1 to 15 printable ASCII characters (got {n} characters)",
                         self.name
                     )))
                 } else {
@@ -498,8 +507,13 @@ pub fn percent_decode(s: &str) -> String {
     while i < b.len() {
         match b[i] {
             b'%' if i + 2 < b.len() => {
-                match u8::from_str_radix(std::str::from_utf8(&b[i + 1..i + 3]).unwrap_or("zz"), 16)
-                {
+                let hex = &b[i + 1..i + 3];
+                let digits = if hex.iter().all(u8::is_ascii_hexdigit) {
+                    std::str::from_utf8(hex).unwrap_or("zz")
+                } else {
+                    "zz"
+                };
+                match u8::from_str_radix(digits, 16) {
                     Ok(v) => {
                         out.push(v);
                         i += 3;
@@ -598,6 +612,11 @@ mod tests {
             .0
             .contains("read only"));
         assert!(lookup("nosuch").unwrap_err().0.contains("wdogdef"));
+        // A mistyped assignment never echoes what follows the key.
+        assert!(!lookup("apwd:s3cret").unwrap_err().0.contains("s3cret"));
+        // 15 bytes at most, printable ASCII: "é" would cost two.
+        assert!(apwd.check_value("ééééééééé").is_err());
+        assert!(apwd.check_value("fifteen chars!!").is_ok());
     }
 
     #[test]
