@@ -355,7 +355,7 @@ fn bad_values_are_refused_before_any_request() {
         (
             &["set", "apwd=0123456789abcdef", "-f", "fos1"],
             2,
-            "1 to 15 characters",
+            "1 to 15 printable ASCII characters",
         ),
         (
             &["set", "address=10.0.0.300", "-f", "fos1"],
