@@ -194,7 +194,7 @@ pub fn run(cli: &Cli) -> Result<()> {
 /// `master` / `slave`: the seed's command.
 fn switch(ctx: &Ctx, sw: &Switch, mode: Mode) -> Result<()> {
     let Some(cfg) = ctx.load()? else {
-        log::info("berofos is not configured -- doing nothing");
+        log::info(crate::config::NOT_CONFIGURED);
         return Ok(());
     };
     let (devices, mut errors) = ctx.select(&cfg, &sw.sections)?;

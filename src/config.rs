@@ -15,6 +15,9 @@ use std::net::Ipv4Addr;
 use std::path::{Path, PathBuf};
 
 pub const DEFAULT_PATH: &str = "/etc/bnfos.conf";
+/// What `master`, `slave` and the agent's promote say without a configuration file
+/// (the seed's words: the package may sit on a XiVO without a berofos).
+pub const NOT_CONFIGURED: &str = "berofos is not configured -- doing nothing";
 pub const DEFAULT_HTTP_PORT: u16 = 80;
 
 /// `user:password` for the HTTP face. The password never shows in `Debug`.

@@ -191,7 +191,7 @@ fn usage() -> Outcome {
     Ok(OcfExit::Success)
 }
 
-/// Pacemaker keeps only this many characters of an `ocf-exit-reason`.
+/// Pacemaker keeps only this many bytes of an `ocf-exit-reason`.
 pub const EXIT_REASON_MAX: usize = 128;
 
 /// One berofos that failed: a short form for the exit reason (which Pacemaker cuts at
@@ -257,17 +257,20 @@ fn reason(what: &str, faults: &[&Fault]) -> String {
             faults.iter().map(|x| f(x)).collect::<Vec<_>>().join("; ")
         )
     };
+    // Pacemaker's limit is in bytes (a C buffer); cut on a character boundary.
     let full = join(|f| &f.brief);
-    if full.chars().count() <= EXIT_REASON_MAX {
+    if full.len() <= EXIT_REASON_MAX {
         return full;
     }
     let short = join(|f| &f.short);
-    if short.chars().count() <= EXIT_REASON_MAX {
+    if short.len() <= EXIT_REASON_MAX {
         return short;
     }
-    let mut cut: String = short.chars().take(EXIT_REASON_MAX - 3).collect();
-    cut.push_str("...");
-    cut
+    let mut end = EXIT_REASON_MAX - 3;
+    while !short.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}...", &short[..end])
 }
 
 /// Logs every fault in full; returns the exit reason: `what` then each brief.
@@ -519,7 +522,7 @@ impl Agent {
         // The lines first: nothing may delay the switch.
         let switched = match select(&p).map_err(|e| Failure::new(OcfExit::ErrGeneric, e))? {
             None => {
-                log::info("berofos is not configured -- doing nothing");
+                log::info(crate::config::NOT_CONFIGURED);
                 Ok(())
             }
             Some(sel) => self.switch(&p, mode, sel),
@@ -773,7 +776,7 @@ mod exit_reason_tests {
             "4/4 berofos not switched to 1 (A--B)",
             &many.iter().collect::<Vec<_>>(),
         );
-        assert!(r.chars().count() <= EXIT_REASON_MAX, "{r}");
+        assert!(r.len() <= EXIT_REASON_MAX, "{r}");
         assert!(
             r.contains("fos1: login refused") && !r.contains("10.34.1.1"),
             "hosts go first: {r}"
