@@ -61,7 +61,7 @@ fn parse_seconds(s: &str) -> Result<f64, String> {
 
 /// Which berofos: a section of the configuration, or a MAC / host given directly.
 #[derive(Args, Debug, Clone, Default)]
-pub struct Target {
+pub struct Which {
     /// The berofos of section NAME of the configuration (fos1, fos2, ...).
     #[arg(short = 'f', value_name = "NAME")]
     pub section: Option<String>,
@@ -71,6 +71,13 @@ pub struct Target {
     /// The berofos at this IP address or host name.
     #[arg(short = 'h', value_name = "HOST")]
     pub host: Option<String>,
+}
+
+/// Which berofos, and how to reach its HTTP face.
+#[derive(Args, Debug, Clone, Default)]
+pub struct Target {
+    #[command(flatten)]
+    pub which: Which,
     /// Its HTTP port (default: the section's port, else 80).
     #[arg(short = 'p', value_name = "PORT", value_parser = clap::value_parser!(u16).range(1..))]
     pub port: Option<u16>,
@@ -177,15 +184,8 @@ pub struct Scan {
 
 #[derive(Args, Debug, Clone)]
 pub struct Netconf {
-    /// The berofos of section NAME.
-    #[arg(short = 'f', value_name = "NAME")]
-    pub section: Option<String>,
-    /// The berofos with this MAC address.
-    #[arg(short = 'm', value_name = "MAC", value_parser = parse_mac)]
-    pub mac: Option<Mac>,
-    /// Its current address, if any (default: broadcast).
-    #[arg(short = 'h', value_name = "HOST")]
-    pub host: Option<String>,
+    #[command(flatten)]
+    pub which: Which,
     /// New IP address (default 0.0.0.0).
     #[arg(short = 'i', value_name = "IP")]
     pub ip: Option<std::net::Ipv4Addr>,

@@ -81,11 +81,9 @@ impl Ctx<'_> {
 
     fn selector(&self, t: &Target) -> Result<Selector> {
         Ok(Selector {
-            section: t.section.clone(),
-            mac: t.mac,
-            host: t.host.clone(),
             port: t.port,
             login: t.login.as_deref().map(login_from_arg).transpose()?,
+            ..Selector::of(&t.which)
         })
     }
 
@@ -460,13 +458,7 @@ fn need_mode(
 }
 
 fn netconf(ctx: &Ctx, a: &Netconf) -> Result<()> {
-    let sel = Selector {
-        section: a.section.clone(),
-        mac: a.mac,
-        host: a.host.clone(),
-        ..Default::default()
-    };
-    let (d, dest, udp, mac) = ctx.gbl4_device(sel)?;
+    let (d, dest, udp, mac) = ctx.gbl4_device(Selector::of(&a.which))?;
     let ip = a.ip.unwrap_or(Ipv4Addr::UNSPECIFIED);
     let conf = SetNetConf {
         mac,

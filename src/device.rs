@@ -137,6 +137,16 @@ pub struct Selector {
 }
 
 impl Selector {
+    /// The device named on the command line, without HTTP details.
+    pub fn of(w: &crate::cli::Which) -> Selector {
+        Selector {
+            section: w.section.clone(),
+            mac: w.mac,
+            host: w.host.clone(),
+            ..Default::default()
+        }
+    }
+
     pub fn is_empty(&self) -> bool {
         self.section.is_none() && self.mac.is_none() && self.host.is_none()
     }
