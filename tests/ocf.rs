@@ -811,4 +811,12 @@ fn ocf_tester_through_the_shell_shim() {
         &[("XIVO_BEROFOS", BIN)],
     );
     assert_tester_passed(&r);
+    let sim = Berofos::start(2, &a.config(), &[]);
+    let r = ocf_tester(&a, &shim, &a.config(), &[("XIVO_BEROFOS", BIN)]);
+    assert_tester_passed(&r);
+    // ocf-tester promoted this node (master_node = its host name): relay mode 1.
+    assert_eq!(
+        (sim.mode(1), sim.mode(2)),
+        ("1".to_string(), "1".to_string())
+    );
 }
