@@ -583,42 +583,27 @@ fn ping_kick_and_udp_loss() {
 
 #[test]
 fn netconf_needs_flash_mode() {
+    // The seed's step, word for word.
+    const SEED: [&str; 11] = [
+        "netconf",
+        "-f",
+        "fos1",
+        "-i",
+        "10.34.1.20",
+        "-n",
+        "255.255.255.0",
+        "-g",
+        "10.34.1.1",
+        "-d",
+        "0",
+    ];
     let sim = Sim::start(1, &[]);
-    sim.cmd()
-        .args([
-            "netconf",
-            "-f",
-            "fos1",
-            "-i",
-            "10.34.1.20",
-            "-n",
-            "255.255.255.0",
-            "-g",
-            "10.34.1.1",
-            "-d",
-            "0",
-        ])
-        .assert()
-        .code(1)
-        .stderr(
-            predicate::str::contains("operational mode")
-                .and(predicate::str::contains("black button")),
-        );
+    sim.cmd().args(SEED).assert().code(1).stderr(
+        predicate::str::contains("operational mode").and(predicate::str::contains("black button")),
+    );
     sim.fault("1", "flash");
     sim.cmd()
-        .args([
-            "netconf",
-            "-f",
-            "fos1",
-            "-i",
-            "10.34.1.20",
-            "-n",
-            "255.255.255.0",
-            "-g",
-            "10.34.1.1",
-            "-d",
-            "0",
-        ])
+        .args(SEED)
         .assert()
         .success()
         .stderr(predicate::str::contains("set host = 10.34.1.20 in [fos1]"));
