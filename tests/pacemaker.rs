@@ -20,7 +20,7 @@
 
 mod common;
 
-use common::{http_get, Sim, BIN};
+use common::{Sim, BIN};
 use std::collections::HashMap;
 use std::fs::File;
 use std::io::{Read, Seek};
@@ -685,13 +685,7 @@ fn pacemaker_end_to_end() {
     // ---------------------------------------------------------------- 2
     step("2. a relay flipped behind the cluster's back is put back by the monitor");
     let before = sim.requests().len();
-    let (code, _) = http_get(
-        (sim.host(2).as_str(), sim.http_port(2)),
-        "/?cmd=4&mode=0",
-        None,
-    )
-    .expect("flip fos2");
-    assert_eq!(code, 200);
+    assert_eq!(sim.flip(2, "0"), 200);
     let t_flip = Instant::now();
     assert_eq!(sim.mode(2), "0");
     let limit = 2 * MONITOR + Duration::from_secs(8);
@@ -752,12 +746,7 @@ fn pacemaker_end_to_end() {
     c.assert_services_started("with berofos disabled");
     // The relays moved while nobody watched: the next promote must switch them back.
     for k in [1, 2] {
-        http_get(
-            (sim.host(k).as_str(), sim.http_port(k)),
-            "/?cmd=4&mode=0",
-            None,
-        )
-        .expect("flip");
+        sim.flip(k, "0");
     }
     let t0 = Instant::now();
     c.must("pcs", &["resource", "enable", "berofos-clone"]);
@@ -773,12 +762,7 @@ fn pacemaker_end_to_end() {
     });
     assert!(!Path::new(STATE_FILE).exists());
     for k in [1, 2] {
-        http_get(
-            (sim.host(k).as_str(), sim.http_port(k)),
-            "/?cmd=4&mode=0",
-            None,
-        )
-        .expect("flip");
+        sim.flip(k, "0");
     }
     let t0 = Instant::now();
     c.must("pcs", &["node", "unstandby", &node]);

@@ -148,6 +148,15 @@ impl Sim {
             .unwrap_or_else(|| m.to_string())
     }
 
+    /// Flips the relay of device k behind the back of whoever owns it: a plain HTTP
+    /// request to the berofos, as an admin's browser would send. The HTTP status.
+    pub fn flip(&self, k: usize, mode: &str) -> u16 {
+        let target = format!("/?cmd=4&mode={mode}");
+        http_get((self.host(k).as_str(), self.http_port(k)), &target, None)
+            .expect("flip the relay")
+            .0
+    }
+
     /// Every request logged so far.
     pub fn requests(&self) -> Vec<Value> {
         std::fs::read_to_string(&self.log)
