@@ -113,6 +113,14 @@ pub fn members() -> Option<Vec<String>> {
     (!names.is_empty()).then_some(names)
 }
 
+/// The node names of this node's partition (`crm_node -p`: the members it can see),
+/// or `None` when no cluster answers.
+pub fn partition() -> Option<Vec<String>> {
+    let out = run_tool("crm_node", &["-p"]).ok()?;
+    let names: Vec<String> = out.split_whitespace().map(str::to_string).collect();
+    (!names.is_empty()).then_some(names)
+}
+
 /// Sets this node's promotion score (logged first, so it shows even without a cluster).
 pub fn set_score(score: u32, why: &str) {
     log::info(&format!("promotion score {score} ({why})"));

@@ -6,7 +6,8 @@
 //! - [`params`]: the parameter table and everything derived from it.
 //! - [`metadata`]: the meta-data XML.
 //! - [`state`]: the state file (none → unpromoted → promoted).
-//! - [`cluster`]: node name and promotion score through Pacemaker's tools.
+//! - [`cluster`]: node name, members and promotion score through Pacemaker's tools.
+//! - [`split`]: the split-brain guard (no relay ping-pong between two partitions).
 //!
 //! Device work is delegated to [`crate::relay`] (switch and read many berofos in
 //! parallel under one deadline) and serialized with the admin commands by
@@ -15,6 +16,7 @@
 pub mod cluster;
 pub mod metadata;
 pub mod params;
+pub mod split;
 pub mod state;
 
 use crate::config::ConfigFile;
@@ -42,6 +44,9 @@ pub enum OcfExit {
     NotRunning = 7,
     RunningPromoted = 8,
     FailedPromoted = 9,
+    /// Promoted, but something needs the admin (OCF 1.1; Pacemaker shows it as a failed
+    /// action with its reason and recovers nothing).
+    DegradedPromoted = 191,
 }
 
 impl OcfExit {
@@ -622,7 +627,9 @@ impl Agent {
         }
     }
 
-    /// Promoted: every berofos must show this node's mode.
+    /// Promoted: every berofos must show this node's mode. A relay found in the other
+    /// mode fails the monitor, so that Pacemaker's recovery promotes again and switches
+    /// it back, except in a split brain (see [`split`]).
     fn check_promoted(&self, p: &Params) -> Outcome {
         let failed_promoted = |e: String| Failure::new(OcfExit::FailedPromoted, e);
         let Some(sel) = select(p).map_err(failed_promoted)? else {
@@ -633,31 +640,114 @@ impl Agent {
         let http = Http::new().map_err(|pr| failed_promoted(pr.describe("")))?;
         let results = relay::read_all(&http, &sel.devices, p.timeout, self.deadline());
         let mut wrong = sel.broken;
+        let mut taken: Vec<String> = Vec::new();
         for (d, r) in sel.devices.iter().zip(results) {
             match r.and_then(|cfg| relay::mode_of(d, &cfg)) {
                 Ok(m) if m == mode => {}
-                Ok(m) => wrong.push(Fault::new(
-                    format!("{}: relay {}", d.label(), m.describe()),
-                    format!(
-                        "{}: relay mode is {} ({}), but node {node} is promoted and needs {} – \
-                         was it switched by hand, or did it restart into its power-up mode (modedef)?",
-                        d.label(),
-                        m.describe(),
-                        m.holder(),
-                        mode.describe()
-                    ),
-                )),
+                Ok(m) => {
+                    taken.push(d.name.clone().unwrap_or_else(|| d.label()));
+                    wrong.push(Fault::new(
+                        format!("{}: relay {}", d.label(), m.describe()),
+                        format!(
+                            "{}: relay mode is {} ({}), but node {node} is promoted and needs {} – \
+                             was it switched by hand, or did it restart into its power-up mode (modedef)?",
+                            d.label(),
+                            m.describe(),
+                            m.holder(),
+                            mode.describe()
+                        ),
+                    ))
+                }
                 Err(e) => wrong.push(Fault::of(&e)),
             }
         }
+        let guard = split::RecordFile::beside(&self.state.path);
         if wrong.is_empty() {
-            Ok(OcfExit::RunningPromoted)
-        } else {
-            Err(failed_promoted(summarize(
-                &format!("node {node} needs relay {}", mode.describe()),
-                &wrong,
-            )))
+            if guard.exists() && self.peer_in_partition(&node) {
+                self.forget_split(&guard, &node);
+            }
+            return Ok(OcfExit::RunningPromoted);
         }
+        let what = format!("node {node} needs relay {}", mode.describe());
+        if !taken.is_empty() {
+            if self.peer_in_partition(&node) {
+                self.forget_split(&guard, &node);
+            } else {
+                let (verdict, record) = split::decide(guard.read(), split::now());
+                if let Err(e) = guard.write(record) {
+                    log::warn(&e);
+                }
+                if verdict == split::Verdict::HoldOff {
+                    return Err(self.split_brain(&node, &taken, &wrong));
+                }
+                log::warn(&format!(
+                    "node {node} is alone in its partition and found the relay of {} moved: \
+                     taking it back once (a berofos that restarted into its power-up mode); \
+                     if it moves again within {} min, this is a split brain and node {node} \
+                     will leave it",
+                    taken.join(", "),
+                    split::WINDOW.as_secs() / 60
+                ));
+            }
+        }
+        Err(failed_promoted(summarize(&what, &wrong)))
+    }
+
+    /// Whether another node is in this node's partition. Unknown (no answer from the
+    /// cluster) counts as yes: the relay is then repaired as it always was.
+    fn peer_in_partition(&self, node: &str) -> bool {
+        match cluster::partition() {
+            Some(members) => members.iter().any(|m| m != node),
+            None => {
+                log::warn("cannot list this partition's members (crm_node -p): assuming the other node is here");
+                true
+            }
+        }
+    }
+
+    fn forget_split(&self, guard: &split::RecordFile, node: &str) {
+        if guard.exists() {
+            log::info(&format!(
+                "the other node is back in node {node}'s partition: relays moved away are repaired again"
+            ));
+        }
+        if let Err(e) = guard.remove() {
+            log::warn(&e);
+        }
+    }
+
+    /// The relay keeps moving to a node outside this partition: leave it, and say why.
+    fn split_brain(&self, node: &str, taken: &[String], wrong: &[Fault]) -> Failure {
+        let others: Vec<String> = cluster::members()
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|m| m != node)
+            .collect();
+        let other = match others.as_slice() {
+            [one] => one.clone(),
+            _ => "the other node".to_string(),
+        };
+        for f in wrong {
+            log::error(&f.full);
+        }
+        log::error(&format!(
+            "split brain: {other} is not in node {node}'s partition and the relay of {} keeps \
+             moving to it (each move drops every call). Node {node} stops taking the lines \
+             back: {other} keeps them. Configure fencing (pcs-examples/fencing.sh) so that \
+             one node is powered off when the cluster link breaks; once the link is back, \
+             the cluster keeps one promoted node and its relays are repaired.",
+            taken.join(", ")
+        ));
+        let names = taken.join(",");
+        let mut reason = format!(
+            "split brain: {other} outside this partition keeps taking {names}; not taking it back; configure fencing"
+        );
+        if reason.len() > EXIT_REASON_MAX {
+            reason = format!(
+                "split brain: {other} outside this partition keeps taking the relays; configure fencing"
+            );
+        }
+        Failure::new(OcfExit::DegradedPromoted, reason)
     }
 
     /// Unpromoted, OCF_CHECK_LEVEL ≥ 10: warns about each berofos that does not answer.

@@ -89,28 +89,13 @@ impl StateFile {
 
     /// Records `state` atomically, creating the folder if needed.
     pub fn write(&self, state: State) -> Result<(), String> {
-        let dir = self
-            .path
-            .parent()
-            .filter(|d| !d.as_os_str().is_empty())
-            .unwrap_or(Path::new("."));
-        let fail = |what: &str, e: std::io::Error| {
+        write_atomic(&self.path, &format!("{}\n", state.word())).map_err(|(what, e)| {
             format!(
                 "cannot record '{}' in {} ({what}: {e})",
                 state.word(),
                 self.path.display()
             )
-        };
-        std::fs::create_dir_all(dir).map_err(|e| fail("create folder", e))?;
-        let mut tmp = tempfile::Builder::new()
-            .prefix(".berofos-state.")
-            .tempfile_in(dir)
-            .map_err(|e| fail("temporary file", e))?;
-        writeln!(tmp, "{}", state.word()).map_err(|e| fail("write", e))?;
-        tmp.as_file().sync_all().map_err(|e| fail("fsync", e))?;
-        tmp.persist(&self.path)
-            .map_err(|e| fail("rename", e.error))?;
-        Ok(())
+        })
     }
 
     /// Removes the file; an absent file is fine.
@@ -124,6 +109,24 @@ impl StateFile {
             )),
         }
     }
+}
+
+/// Writes `text` to `path` atomically (a temporary file in the same folder, fsynced,
+/// renamed over), creating the folder if needed. `Err((step, error))`.
+pub fn write_atomic(path: &Path, text: &str) -> Result<(), (&'static str, std::io::Error)> {
+    let dir = path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    std::fs::create_dir_all(dir).map_err(|e| ("create folder", e))?;
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".berofos-state.")
+        .tempfile_in(dir)
+        .map_err(|e| ("temporary file", e))?;
+    tmp.write_all(text.as_bytes()).map_err(|e| ("write", e))?;
+    tmp.as_file().sync_all().map_err(|e| ("fsync", e))?;
+    tmp.persist(path).map_err(|e| ("rename", e.error))?;
+    Ok(())
 }
 
 #[cfg(test)]
