@@ -3,6 +3,8 @@
 //! test; every wait is bounded.
 #![allow(dead_code)]
 
+pub mod cluster;
+
 use assert_cmd::Command;
 use serde_json::Value;
 use std::io::{BufRead, BufReader, Read, Write};
