@@ -449,6 +449,10 @@ fn bad_arguments_exit_2_and_write_config() {
         &["--fault", "1=boom"],
         &["--login", "1=nopass"],
         &["--base-mac", "zz"],
+        &["--udp-any", "--devices", "2"],
+        &["--ip", "255.255.255.255"],
+        &["--ip", "255.255.255.254", "--devices", "2"],
+        &["--ip", "127.0.0"],
     ] {
         let out = run(args);
         assert_eq!(out.status.code(), Some(2), "{args:?}");
@@ -472,6 +476,89 @@ fn bad_arguments_exit_2_and_write_config() {
     use std::os::unix::fs::PermissionsExt;
     let mode = std::fs::metadata(&conf).unwrap().permissions().mode();
     assert_eq!(mode & 0o777, 0o600);
+}
+
+#[test]
+fn ip_sets_every_address_of_a_device() {
+    let dir = tempfile::tempdir().unwrap();
+    let conf = dir.path().join("bnfos.conf");
+    let sim = Sim::start(&[
+        "--devices",
+        "2",
+        "--ip",
+        "127.0.0.20",
+        "--write-config",
+        conf.to_str().unwrap(),
+    ]);
+    assert_eq!(sim.dev(1)["host"], "127.0.0.20");
+    assert_eq!(sim.dev(2)["host"], "127.0.0.21");
+    let text = std::fs::read_to_string(&conf).unwrap();
+    assert!(text.contains("[fos1]\nmac = 00:19:32:00:00:01\nhost = 127.0.0.20\n"));
+    assert!(text.contains("[fos2]\nmac = 00:19:32:00:00:02\nhost = 127.0.0.21\n"));
+    let n = NetConf::decode(&sim.gbl4(2, cmd::GET_NETCONF, &[]).unwrap()).unwrap();
+    assert_eq!(n.ip, Ipv4Addr::new(127, 0, 0, 21));
+    let (_, _, body) = sim.get(2, "/config.txt", None);
+    assert_eq!(
+        ConfigTxt::parse(&body).unwrap().values["3_ip"],
+        "127.0.0.21"
+    );
+    // Each GBL4 socket is bound to its device's address: another address of the
+    // machine gets no answer, and the log shows where each datagram went.
+    let s = UdpSocket::bind("127.0.0.1:0").unwrap();
+    s.set_read_timeout(Some(SILENCE)).unwrap();
+    let port = sim.ready["udp_port"].as_u64().unwrap() as u16;
+    s.send_to(&encode(cmd::GET_NETCONF, &[]), ("127.0.0.1", port))
+        .unwrap();
+    assert!(s.recv_from(&mut [0u8; 64]).is_err());
+    let log: Vec<Value> = sim
+        .log_lines()
+        .into_iter()
+        .filter(|l| l["face"] == "gbl4")
+        .collect();
+    assert_eq!(
+        log.len(),
+        1,
+        "only the netconf to device 2 arrived: {log:?}"
+    );
+    assert_eq!(
+        (&log[0]["device"], &log[0]["to"]),
+        (&2.into(), &"127.0.0.21".into())
+    );
+}
+
+#[test]
+fn udp_any_answers_whatever_address_and_broadcast() {
+    let sim = Sim::start(&["--ip", "127.0.0.30", "--udp-any"]);
+    assert_eq!(sim.dev(1)["host"], "127.0.0.30");
+    let port = sim.ready["udp_port"].as_u64().unwrap() as u16;
+    let ask = |to: Ipv4Addr| {
+        let s = UdpSocket::bind("127.0.0.1:0").unwrap();
+        s.set_broadcast(true).unwrap();
+        s.set_read_timeout(Some(T)).unwrap();
+        s.send_to(&encode(cmd::GET_NETCONF, &[]), (to, port))
+            .unwrap();
+        let mut buf = [0u8; 64];
+        let (n, _) = s.recv_from(&mut buf).expect("an answer");
+        NetConf::decode(decode(&buf[..n]).unwrap().payload).unwrap()
+    };
+    // Not its address, and the loopback network's broadcast address: the device
+    // answers both with its own address.
+    for to in [
+        Ipv4Addr::new(127, 0, 0, 1),
+        Ipv4Addr::new(127, 255, 255, 255),
+    ] {
+        let n = ask(to);
+        assert_eq!(n.ip, Ipv4Addr::new(127, 0, 0, 30));
+        assert_eq!(n.mac, sim.mac(1));
+    }
+    let to: Vec<Value> = sim.log_lines().iter().map(|l| l["to"].clone()).collect();
+    assert_eq!(
+        to,
+        ["127.0.0.1", "127.255.255.255"],
+        "the log shows each destination"
+    );
+    // HTTP stays on the device's own address.
+    assert_eq!(sim.get(1, "/config.txt", None).0, 200);
 }
 
 #[test]

@@ -86,7 +86,7 @@ fn factory_value(name: &str, ip: Ipv4Addr, port: u16) -> String {
         | "wdogstate" => "1".into(),
         "hostname" => "berofos".into(),
         "address" => ip.to_string(),
-        "netmask" => "255.0.0.0".into(),
+        "netmask" => crate::gbl4::classful_netmask(ip).to_string(),
         "gateway" | "dns" | "slgip" => "0.0.0.0".into(),
         "port" => port.to_string(),
         "slgpt" => "514".into(),

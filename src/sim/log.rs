@@ -51,6 +51,8 @@ pub struct Gbl4Entry<'a> {
     pub answered: bool,
     /// The sender, `IP:port`.
     pub from: String,
+    /// The destination address of the datagram (255.255.255.255 for a broadcast).
+    pub to: Option<String>,
     /// Why it was not answered, or anything odd about it.
     pub note: Option<&'a str>,
 }

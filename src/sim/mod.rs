@@ -1,9 +1,10 @@
 //! `berofos-sim`: N simulated berofos on loopback, both faces, with fault injection.
 //!
-//! Device k (1-based) has MAC base+k, IP 127.0.0.(k+1), its own HTTP port, and a UDP
-//! socket on the one GBL4 port shared by all devices. A control port (HTTP on
-//! 127.0.0.1) changes faults and settings at run time and shows each device's state.
-//! When everything is bound, one JSON "ready" line goes to stdout.
+//! Device k (1-based) has MAC base+k, IP 127.0.0.(k+1) (or the k-th address from
+//! `--ip`), its own HTTP port, and a UDP socket on the one GBL4 port shared by all
+//! devices (or, with `--udp-any`, one socket on 0.0.0.0 that broadcasts reach). A
+//! control port (HTTP on 127.0.0.1) changes faults and settings at run time and shows
+//! each device's state. When everything is bound, one JSON "ready" line goes to stdout.
 //!
 //! # Layout
 //! - this file: arguments, binding, the ready line, running until a signal.
@@ -102,10 +103,11 @@ fn parse_mode(s: &str) -> Result<(Target, bool), String> {
     }
 }
 
-/// Simulates berofos failover switches on loopback for tests and demos.
+/// Simulates berofos failover switches on loopback (or at --ip) for tests and demos.
 ///
-/// Device k answers HTTP on 127.0.0.(k+1) at its own port and GBL4 on the shared UDP
-/// port. When ready, one JSON line goes to stdout with the ports and devices.
+/// Device k answers HTTP on 127.0.0.(k+1) (or the k-th address from --ip) at its own
+/// port and GBL4 on the shared UDP port. When ready, one JSON line goes to stdout with
+/// the ports and devices.
 #[derive(Debug, clap::Parser)]
 #[command(
     name = "berofos-sim",
@@ -124,9 +126,18 @@ pub struct Args {
     /// HTTP port of device 1 (device k gets P+k-1); default: a free port each.
     #[arg(long, value_name = "P")]
     pub http_port: Option<u16>,
-    /// GBL4 UDP port shared by all devices; default: a free port (never 50123).
+    /// GBL4 UDP port shared by all devices (50123 is the real one); default: a free
+    /// port, never 50123.
     #[arg(long, value_name = "P")]
     pub udp_port: Option<u16>,
+    /// IPv4 address of device 1; device k gets the k-th address from there.
+    #[arg(long, value_name = "A.B.C.D", default_value_t = DEFAULT_IP)]
+    pub ip: Ipv4Addr,
+    /// Bind the GBL4 socket to 0.0.0.0 instead of the device's address, so that
+    /// broadcasts (to 255.255.255.255) reach it; one device only (one simulator per
+    /// network namespace, each with its own --ip).
+    #[arg(long)]
+    pub udp_any: bool,
     /// Device k gets this MAC plus k.
     #[arg(long, value_name = "MAC", default_value = "00:19:32:00:00:00")]
     pub base_mac: Mac,
@@ -215,6 +226,50 @@ pub fn random_hex(bytes: usize) -> String {
     out
 }
 
+/// Device 1's address without `--ip`.
+pub const DEFAULT_IP: Ipv4Addr = Ipv4Addr::new(127, 0, 0, 2);
+
+/// The addresses of `n` devices from `first` on, each one a host address.
+fn device_ips(first: Ipv4Addr, n: usize) -> Result<Vec<Ipv4Addr>, SimError> {
+    (0..n)
+        .map(|i| {
+            let ip = u32::from(first)
+                .checked_add(i as u32)
+                .map(Ipv4Addr::from)
+                .filter(|ip| !ip.is_unspecified() && !ip.is_broadcast() && !ip.is_multicast());
+            ip.ok_or_else(|| {
+                SimError::Usage(format!(
+                    "--ip {first}: device {} would get no usable address (choose a lower --ip or fewer --devices)",
+                    i + 1
+                ))
+            })
+        })
+        .collect()
+}
+
+/// Where the GBL4 sockets are bound: each device's address, or the one wildcard
+/// address with `--udp-any` (which therefore plays one device only).
+fn udp_bind_ips(args: &Args, ips: &[Ipv4Addr]) -> Result<Vec<Ipv4Addr>, SimError> {
+    if !args.udp_any {
+        return Ok(ips.to_vec());
+    }
+    if ips.len() != 1 {
+        return Err(SimError::Usage(format!(
+            "--udp-any binds the GBL4 socket to 0.0.0.0, which one device only can own, not {}: \
+             run one simulator per address (--devices 1 --ip A.B.C.D --udp-any)",
+            ips.len()
+        )));
+    }
+    Ok(vec![Ipv4Addr::UNSPECIFIED])
+}
+
+/// Whether a port the system gave may serve: without a wanted port, never the real
+/// GBL4 port (a test must not answer another program's broadcasts); a wanted port
+/// always, 50123 included.
+fn udp_port_ok(wanted: Option<u16>, got: u16) -> bool {
+    wanted.is_some() || got != crate::gbl4::DEFAULT_PORT
+}
+
 fn device_mac(base: Mac, k: usize) -> Result<Mac, SimError> {
     let b = base.0;
     let n = b.iter().fold(0u64, |a, &x| a << 8 | x as u64) + k as u64;
@@ -229,8 +284,8 @@ fn device_mac(base: Mac, k: usize) -> Result<Mac, SimError> {
     Ok(Mac(m))
 }
 
-/// One UDP socket per device IP, all on the same port; a random port is retried
-/// until every IP could bind it.
+/// One UDP socket per address, all on the same port; a random port is retried
+/// until every address could bind it.
 fn bind_udp(ips: &[Ipv4Addr], wanted: Option<u16>) -> Result<(u16, Vec<UdpSocket>), SimError> {
     let sys = |ip: Ipv4Addr, p: u16, e: std::io::Error| {
         SimError::System(format!("cannot bind UDP {ip}:{p}: {e}"))
@@ -239,7 +294,7 @@ fn bind_udp(ips: &[Ipv4Addr], wanted: Option<u16>) -> Result<(u16, Vec<UdpSocket
         let first = UdpSocket::bind((ips[0], wanted.unwrap_or(0)))
             .map_err(|e| sys(ips[0], wanted.unwrap_or(0), e))?;
         let port = first.local_addr().map_err(|e| sys(ips[0], 0, e))?.port();
-        if wanted.is_none() && port == crate::gbl4::DEFAULT_PORT {
+        if !udp_port_ok(wanted, port) {
             continue;
         }
         let mut socks = vec![first];
@@ -326,9 +381,8 @@ struct ReadyDevice {
 /// of stdin with `--exit-with-stdin`).
 pub fn run(args: Args) -> Result<(), SimError> {
     let n = args.devices as usize;
-    let ips: Vec<Ipv4Addr> = (1..=n)
-        .map(|k| Ipv4Addr::new(127, 0, 0, k as u8 + 1))
-        .collect();
+    let ips = device_ips(args.ip, n)?;
+    let udp_ips = udp_bind_ips(&args, &ips)?;
 
     // Resolve per-device options before binding anything.
     let mut logins = vec![None; n];
@@ -398,7 +452,7 @@ pub fn run(args: Args) -> Result<(), SimError> {
         devices.push(dev);
         listeners.push(l);
     }
-    let (udp_port, sockets) = bind_udp(&ips, args.udp_port)?;
+    let (udp_port, sockets) = bind_udp(&udp_ips, args.udp_port)?;
     let control = TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
         .map_err(|e| SimError::System(format!("cannot bind the control port: {e}")))?;
     let control_port = control
@@ -497,6 +551,62 @@ mod tests {
         assert!(parse_login("1=admin").is_err());
         assert!(parse_mode("all=2").is_err());
         assert_eq!(parse_fault("all=slow:5").unwrap().1.slow_ms, 5);
+    }
+
+    fn args(a: &[&str]) -> Args {
+        use clap::Parser;
+        Args::try_parse_from(std::iter::once("berofos-sim").chain(a.iter().copied())).unwrap()
+    }
+
+    #[test]
+    fn addresses_and_udp_binding() {
+        let a = args(&[]);
+        assert_eq!(
+            device_ips(a.ip, 2).unwrap(),
+            [DEFAULT_IP, "127.0.0.3".parse().unwrap()]
+        );
+        assert_eq!(udp_bind_ips(&a, &[DEFAULT_IP]).unwrap(), [DEFAULT_IP]);
+
+        let a = args(&["--ip", "198.18.1.11", "--devices", "3"]);
+        let ips = device_ips(a.ip, a.devices as usize).unwrap();
+        let want: Vec<Ipv4Addr> = ["198.18.1.11", "198.18.1.12", "198.18.1.13"]
+            .iter()
+            .map(|s| s.parse().unwrap())
+            .collect();
+        assert_eq!(ips, want);
+        assert_eq!(udp_bind_ips(&a, &ips).unwrap(), ips);
+        // The last addresses of the space, and nonsense.
+        assert!(device_ips("255.255.255.253".parse().unwrap(), 2).is_ok());
+        let e = device_ips("255.255.255.253".parse().unwrap(), 3).unwrap_err();
+        assert!(
+            matches!(&e, SimError::Usage(m) if m.contains("device 3")),
+            "{e}"
+        );
+        assert!(device_ips(Ipv4Addr::UNSPECIFIED, 1).is_err());
+        assert!(device_ips("224.0.0.1".parse().unwrap(), 1).is_err());
+        use clap::Parser;
+        assert!(Args::try_parse_from(["berofos-sim", "--ip", "198.18.1"]).is_err());
+
+        // --udp-any: the wildcard address, for one device only.
+        let a = args(&["--udp-any", "--ip", "198.18.1.11"]);
+        let ips = device_ips(a.ip, a.devices as usize).unwrap();
+        assert_eq!(udp_bind_ips(&a, &ips).unwrap(), [Ipv4Addr::UNSPECIFIED]);
+        let a = args(&["--udp-any", "--devices", "2"]);
+        let ips = device_ips(a.ip, 2).unwrap();
+        let e = udp_bind_ips(&a, &ips).unwrap_err();
+        assert_eq!(e.exit_code(), crate::error::EXIT_USAGE);
+        assert!(e.to_string().contains("--devices 1"), "{e}");
+    }
+
+    #[test]
+    fn default_ports_of_a_real_berofos() {
+        let a = args(&["--http-port", "80", "--udp-port", "50123"]);
+        assert_eq!((a.http_port, a.udp_port), (Some(80), Some(50123)));
+        // An explicit 50123 is taken; a port the system picked never is.
+        assert!(udp_port_ok(Some(50123), 50123));
+        assert!(!udp_port_ok(None, crate::gbl4::DEFAULT_PORT));
+        assert!(udp_port_ok(None, 40000));
+        assert_eq!(crate::gbl4::DEFAULT_PORT, 50123);
     }
 
     #[test]

@@ -1,30 +1,68 @@
 //! The GBL4 face of a simulated berofos (protocol.md §2).
 //!
-//! Each device has its own UDP socket on its IP; answers go back to the sender from
-//! that socket. "get netconf" is answered by anyone; other commands only for this
+//! Each device has its own UDP socket on its IP (or on 0.0.0.0 with `--udp-any`, so
+//! that broadcasts reach it); answers go back to the sender from that socket. The log
+//! shows each datagram's destination address (IP_PKTINFO), 255.255.255.255 for a
+//! broadcast. "get netconf" is answered by anyone; other commands only for this
 //! device's MAC; set netconf, flash prepare, flash page and reset only in flash mode.
 
 use super::device::DeviceState;
 use super::log::Gbl4Entry;
 use super::Sim;
 use crate::gbl4::{cmd, decode, encode, SetNetConf, PAGE};
-use std::net::{SocketAddr, UdpSocket};
+use std::net::{Ipv4Addr, SocketAddr, UdpSocket};
 use std::sync::Arc;
 use std::time::Duration;
 
 /// The receive loop of device `i`.
 pub fn spawn(sim: Arc<Sim>, i: usize, sock: UdpSocket) {
+    use nix::sys::socket::{setsockopt, sockopt};
+    if let Err(e) = setsockopt(&sock, sockopt::Ipv4PacketInfo, &true) {
+        eprintln!("berofos-sim: IP_PKTINFO: {e} (the log will not show destinations)");
+    }
     std::thread::spawn(move || {
         let mut buf = [0u8; 2048];
         loop {
-            match sock.recv_from(&mut buf) {
-                Ok((n, from)) => handle(&sim, i, &sock, &buf[..n], from),
+            match recv(&sock, &mut buf) {
+                Ok((n, from, to)) => handle(&sim, i, &sock, &buf[..n], from, to),
                 Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
                 // ICMP errors from earlier answers, and the like: keep serving.
                 Err(_) => std::thread::sleep(Duration::from_millis(1)),
             }
         }
     });
+}
+
+/// One datagram: its length, its sender and the address it was sent to (when the
+/// system says).
+fn recv(
+    sock: &UdpSocket,
+    buf: &mut [u8],
+) -> std::io::Result<(usize, SocketAddr, Option<Ipv4Addr>)> {
+    use nix::sys::socket::{recvmsg, ControlMessageOwned, MsgFlags, SockaddrIn};
+    use std::os::fd::AsRawFd;
+    let mut iov = [std::io::IoSliceMut::new(buf)];
+    let mut cmsg = nix::cmsg_space!(nix::libc::in_pktinfo);
+    let msg = recvmsg::<SockaddrIn>(
+        sock.as_raw_fd(),
+        &mut iov,
+        Some(&mut cmsg),
+        MsgFlags::empty(),
+    )
+    .map_err(std::io::Error::from)?;
+    let to = msg.cmsgs().ok().and_then(|mut c| {
+        c.find_map(|m| match m {
+            ControlMessageOwned::Ipv4PacketInfo(p) => {
+                Some(Ipv4Addr::from(u32::from_be(p.ipi_addr.s_addr)))
+            }
+            _ => None,
+        })
+    });
+    let from = msg
+        .address
+        .map(|a| SocketAddr::from((a.ip(), a.port())))
+        .ok_or_else(|| std::io::Error::other("a datagram without a sender"))?;
+    Ok((msg.bytes, from, to))
 }
 
 /// What the device does with a valid frame: the answer payload, or why none.
@@ -111,13 +149,14 @@ fn react(sim: &Sim, i: usize, st: &mut DeviceState, c: u8, payload: &[u8]) -> Ou
     }
 }
 
-fn handle(sim: &Sim, i: usize, sock: &UdpSocket, d: &[u8], from: SocketAddr) {
+fn handle(sim: &Sim, i: usize, sock: &UdpSocket, d: &[u8], from: SocketAddr, to: Option<Ipv4Addr>) {
     let dev = &sim.devices[i];
     let mut entry = Gbl4Entry {
         device: dev.id.index,
         cmd: None,
         len: d.len(),
         from: from.to_string(),
+        to: to.map(|t| t.to_string()),
         valid: false,
         dropped: false,
         answered: false,
