@@ -24,6 +24,7 @@ WRITE = os.environ.get("BENCH_WRITE") == "1"
 HYPERFINE = shutil.which("hyperfine")
 GNU_TIME = "/usr/bin/time" if os.path.exists("/usr/bin/time") else None
 NODE = "xivo-a"
+SLOW_MS = 50
 
 
 class Sim:
@@ -164,6 +165,31 @@ def main():
                         f"{ratio:.2f}x ({ms(med[16])} / {ms(med[1])} ms)", ratio <= 1.5))
         rss = peak_rss_kib([BIN, "-q", "-c", sim.config_of(16), "master"], sim.env)
         rss_rows = [("master, 16 berofos", rss)]
+    finally:
+        sim.stop()
+
+    # Every berofos slow to answer (50 ms): 16 must cost what 1 costs, since they are
+    # switched in parallel.
+    sim = Sim(16, "--fault", f"all=slow:{SLOW_MS}")
+    try:
+        rounds = max(1, RUNS // 10)
+        times = {n: [] for n in (1, 16)}
+        codes = {n: [] for n in (1, 16)}
+        confs = {n: sim.config_of(n) for n in (1, 16)}
+        for _ in range(rounds):
+            for n in (1, 16):
+                t, c = time_cmd([BIN, "-q", "-c", confs[n], "master"], sim.env,
+                                runs=max(1, RUNS // rounds))
+                times[n] += t
+                codes[n] += c
+        med = {}
+        for n in (1, 16):
+            bad = sum(1 for c in codes[n] if c)
+            med[n] = row(f"master, {n} berofos, each answering in {SLOW_MS} ms", times[n],
+                         f"{bad} failed runs" if bad else f"berofos-sim --fault all=slow:{SLOW_MS}")
+        ratio = med[16] / med[1]
+        targets.append((f"master, every berofos answering in {SLOW_MS} ms: 16 berofos <= 1.1x the time of 1",
+                        f"{ratio:.2f}x ({ms(med[16])} / {ms(med[1])} ms)", ratio <= 1.1))
     finally:
         sim.stop()
 
