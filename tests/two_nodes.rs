@@ -420,7 +420,7 @@ impl Lab {
     fn start_berofos(&mut self) {
         for (name, addr, mac) in BEROFOS {
             self.plumbing("net.sh", &["host", &self.state_str(), name, addr]);
-            let ns = format!("{}-{name}", self.prefix);
+            let ns = format!("{}{name}", self.prefix);
             let log = self.state.join(format!("{name}.requests.jsonl"));
             let mut child = Command::new("ip")
                 .args(["netns", "exec", &ns, SIM])
@@ -473,7 +473,7 @@ impl Lab {
             .tempdir_in("/tmp")
             .expect("state dir")
             .keep();
-        let prefix = format!("xb2n{}", std::process::id() % 100_000);
+        let prefix = format!("xb2n{}-", std::process::id() % 100_000);
         let mut lab = Lab {
             started: Instant::now(),
             limit,

@@ -27,7 +27,7 @@ cmd=${1:?usage: node.sh start|kill|alive|exec|init STATE NODE}
 STATE=${2:?STATE}
 NODE=${3:?NODE}
 D=$STATE/$NODE
-NS=$(cat "$STATE/prefix")-$NODE
+NS=$(cat "$STATE/prefix")$NODE
 shift 3
 
 # The host pid of the node's init, if it still runs it (a recycled pid is not
