@@ -49,6 +49,9 @@ done
 # stuck: off "succeeds" but the node stays on.  dead-on: on fails.
 node stuck "true" "true" "true"
 node deadon "test -e $T/state/deadon.on" "rm -f $T/state/deadon.on" "exit 3"
+# racy: off exits 1 although the node went off (a kill racing with a crash).
+node racy "test -e $T/state/racy.on" "rm -f $T/state/racy.on; exit 1" "touch $T/state/racy.on"
+touch "$T/state/racy.on"
 # hang: status never ends (its pid is kept to check it was killed).
 node hang "echo \$\$ >$T/hang.pid; exec sleep 3600" "true" "true"
 
@@ -169,6 +172,10 @@ expect 1 'Failed: .*stuck: still on 1 s after the off command' "a node that does
 agent action=reboot plug=deadon
 expect 0 'Success: Rebooted' "reboot whose on fails (the node is off: fenced)"
 grep -q 'Timed out waiting to power ON' <<<"$OUT" || fail "reboot/deadon: no warning: $OUT"
+agent action=off plug=racy
+expect 0 'Success: Powered OFF' "off whose command fails but the node is off"
+agent action=on plug=deadon
+expect 1 'Failed: .*deadon: on command exited with 3' "on whose command fails"
 agent action=status plug=hang
 expect 1 'Failed: .*hang: status command still running after 1 s, killed' "a hanging status"
 sleep 0.2
@@ -183,7 +190,7 @@ for want in '^error unknown request' '^error unknown node \.\./etc' '^ok on$'; d
     grep -qE "$want" <<<"$line" || fail "controller answered '$line', want /$want/"
 done
 exec 3<&- 3>&-
-ok "failures: unknown node, stuck off, failed on after off, hanging command killed, bad requests"
+ok "failures: unknown node, stuck off, failed on after off, failed on, racy off, hanging command killed, bad requests"
 
 # --- the log -----------------------------------------------------------------
 grep -qE '^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3} 127\.0\.0\.1:[0-9]+ request: off xivo1$' "$T/ctl.log" \
