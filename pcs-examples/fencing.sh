@@ -176,8 +176,9 @@ make_device() {
     # checks the device answers (it does not fence).
     # shellcheck disable=SC2086
     pcs stonith create "$PREFIX$node" "$agent" "$@" $FENCE_OPTIONS $delay
-    # A node never runs the device that fences itself: the other node
-    # monitors it (and Pacemaker never lets a node fence itself anyway).
+    # The device that fences a node never runs on that node: the other
+    # node monitors it and fences with it (a node cannot use a device that
+    # is banned from it, so it never tries to shoot itself).
     pcs constraint location "$PREFIX$node" avoids "$node"
 }
 
