@@ -107,7 +107,7 @@ pcs host auth "$NODE1" addr="$NODE1_ADDR" "$NODE2" addr="$NODE2_ADDR" \
 
 # The cluster: the same corosync.conf as above (see the comments there),
 # installed on both nodes by pcsd, with a new corosync authkey for both
-# (CRYPTO=on) .  pcs refuses nodes that already belong to a cluster
+# (CRYPTO=on).  pcs refuses nodes that already belong to a cluster
 # (`pcs cluster destroy` on such a node first, it erases its cluster).
 pcs cluster setup "$CLUSTER_NAME" \
     "$NODE1" addr="$NODE1_ADDR" \

@@ -57,9 +57,8 @@ else
     pcs resource meta "$RESOURCE-clone" priority="$PRIORITY"
 fi
 
-# Fencing on (the default, but pcs's `cluster setup` on a cluster without a
-# device leaves you tempted to turn it off; this turns it back on), and the
-# priority delay.  With fencing on and no working device, nothing is
+# Fencing on (Pacemaker's default, but often turned off while a cluster is
+# set up without devices: this turns it back on), and the priority delay.  With fencing on and no working device, nothing is
 # started: run fencing.sh (or your own devices) first.
 pcs property set stonith-enabled=true priority-fencing-delay="$PRIORITY_DELAY"
 
