@@ -14,10 +14,11 @@
 # layers of /etc, /usr/sbin and /usr/lib/ocf/resource.d (overlays on the
 # machine's own, so the node sees the machine's files but writes its own),
 # /var/lib/pacemaker and /var/lib/corosync, the logs, and `pid1` (host pid of the
-# node's init, written by `start`).  The caller writes the node's files before
-# `start`: etc/corosync/corosync.conf, lib/pacemaker/cib/cib.xml, ocf/xivo/berofos,
-# and optionally sbin/fence_* and env (KEY=VALUE lines for pacemakerd's
-# environment, inherited by the agents).
+# node's init, written by `start`); /var/log is an overlay too (log/var: corosync's
+# log as the node writes it, /var/log/corosync/corosync.log).  The caller writes the
+# node's files before `start`: etc/corosync/corosync.conf (and authkey),
+# lib/pacemaker/cib/cib.xml, ocf/xivo/berofos, and optionally sbin/fence_* and env
+# (KEY=VALUE lines for pacemakerd's environment, inherited by the agents).
 #
 # Nothing here touches the machine's own files: every mount is made inside the
 # node's private mount namespace and vanishes with it.
@@ -43,6 +44,7 @@ case $cmd in
 start)
     if init_pid >/dev/null; then echo "node.sh: $NODE already runs" >&2; exit 1; fi
     mkdir -p "$D"/{etc,etc.work,sbin,sbin.work,ocf,ocf.work,lib/pacemaker,lib/corosync,log}
+    mkdir -p "$D"/log/{var,var.work}
     # Pacemaker's daemons run as hacluster: the folders they write are theirs.
     mkdir -p "$D"/lib/pacemaker/{cib,pengine,blackbox,cores}
     chown -R hacluster:haclient "$D/lib/pacemaker" "$D/log"
@@ -82,6 +84,7 @@ init)
     overlay /etc etc
     overlay /usr/sbin sbin
     overlay /usr/lib/ocf/resource.d ocf
+    overlay /var/log log/var
     mount --bind "$D/lib/pacemaker" /var/lib/pacemaker
     mount --bind "$D/lib/corosync" /var/lib/corosync
     mount -t tmpfs -o mode=0755 tmpfs /run
