@@ -489,20 +489,99 @@ fn promote_and_demote_refresh_the_score() {
     assert_eq!(a.state().as_deref(), Some("unpromoted"));
 }
 
+/// A stand-in for Pacemaker's `crm_node` first on the agent's PATH (no cluster runs in
+/// these tests): `script` is the body of a shell script.
+fn stand_in_crm_node(a: &Agent, script: &str) {
+    let path = a.dir.path().join("bin/crm_node");
+    std::fs::write(&path, format!("#!/bin/sh\n{script}\n")).unwrap();
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+}
+
+/// The node's name decides the relay direction. Without OCF_RESKEY_CRM_meta_on_node
+/// and a working `crm_node -n`, nothing is done on a guess (the host name used to be
+/// taken): promote fails naming the problem and touches no berofos, the promoted
+/// monitor fails, no promotion score is set; demote and stop still work.
 #[test]
-fn node_name_falls_back_to_the_host_name() {
+fn without_a_node_name_nothing_is_switched_on_a_guess() {
     let host = nix::unistd::gethostname().unwrap().into_string().unwrap();
     let mut a = Agent::new("unused");
     a.set("OCF_RESKEY_CRM_meta_on_node", None);
     a.set("OCF_RESKEY_master_node", Some(&host));
-    let r = a.run("start");
-    assert_eq!(r.code, 0);
+    let b = Berofos::start(2, &a.config(), &[]);
+    // First no crm_node at all, then one that cannot reach the cluster.
+    for (standin, why) in [
+        (None, "crm_node not found"),
+        (
+            Some("echo 'crm_node: could not connect to the cluster' >&2; exit 1"),
+            "could not connect to the cluster",
+        ),
+    ] {
+        if let Some(script) = standin {
+            stand_in_crm_node(&a, script);
+        }
+        a.put_state(None);
+        let r = a.run("start");
+        assert_eq!(r.code, 0, "{}", r.stderr);
+        assert!(
+            r.stderr
+                .contains("promotion score not set: this node's cluster name is unknown")
+                && r.stderr.contains(why)
+                && !r.stderr.contains("promotion score 100"),
+            "{}",
+            r.stderr
+        );
+        let r = a.run("promote");
+        assert_eq!(r.code, 1, "{}", r.stderr);
+        let reason = r.reason().unwrap_or_default();
+        assert!(
+            reason.starts_with("no berofos touched: this node's cluster name is unknown")
+                && reason.contains("OCF_RESKEY_CRM_meta_on_node"),
+            "{}",
+            r.stderr
+        );
+        assert_eq!(a.state().as_deref(), Some("unpromoted"));
+        assert!(
+            b.sim.http_requests(1).is_empty() && b.sim.http_requests(2).is_empty(),
+            "a berofos was touched: {}",
+            r.stderr
+        );
+        assert_eq!((b.mode(1), b.mode(2)), ("0".to_string(), "0".to_string()));
+        // A promoted instance cannot know which mode is right either.
+        a.put_state(Some("promoted"));
+        for interval in ["10000", "0"] {
+            let r = a.run_with("monitor", &[("OCF_RESKEY_CRM_meta_interval", interval)]);
+            assert_eq!(r.code, 1, "{}", r.stderr);
+            assert!(
+                r.reason()
+                    .unwrap_or_default()
+                    .starts_with("relays not checked: this node's cluster name is unknown"),
+                "{}",
+                r.stderr
+            );
+        }
+        assert_eq!(a.run("demote").code, 0);
+        assert_eq!(a.run("stop").code, 0);
+        assert_eq!(a.state(), None);
+    }
+}
+
+/// Without OCF_RESKEY_CRM_meta_on_node, `crm_node -n` names the node.
+#[test]
+fn node_name_from_crm_node() {
+    let mut a = Agent::new("unused");
+    a.set("OCF_RESKEY_CRM_meta_on_node", None);
+    stand_in_crm_node(&a, r#"[ "$1" = -n ] && echo xivo1 || exit 1"#);
+    let b = Berofos::start(1, &a.config(), &[]);
+    assert_eq!(a.run("start").code, 0);
+    let r = a.run("promote");
+    assert_eq!(r.code, 0, "{}", r.stderr);
     assert!(
         r.stderr
-            .contains(&format!("promotion score 100 (node {host} is master_node)")),
+            .contains("promotion score 100 (node xivo1 is master_node)"),
         "{}",
         r.stderr
     );
+    assert_eq!(b.mode(1), "1");
 }
 
 // ---------------------------------------------------------------- validate-all
@@ -754,6 +833,8 @@ fn a_held_lock_is_a_clear_error_in_time() {
 fn ocf_tester(a: &Agent, agent: &Path, config: &Path, extra: &[(&str, &str)]) -> Run {
     let host = nix::unistd::gethostname().unwrap().into_string().unwrap();
     let master = format!("master_node={host}");
+    // No cluster here: name the node as Pacemaker would (the agent never guesses it).
+    let on_node = format!("CRM_meta_on_node={host}");
     let config = format!("config={}", config.display());
     let t = Instant::now();
     let out = a
@@ -765,6 +846,8 @@ fn ocf_tester(a: &Agent, agent: &Path, config: &Path, extra: &[(&str, &str)]) ->
                 "-o",
                 &master,
                 "-o",
+                &on_node,
+                "-o",
                 &config,
                 agent.to_str().unwrap(),
             ],
@@ -772,7 +855,6 @@ fn ocf_tester(a: &Agent, agent: &Path, config: &Path, extra: &[(&str, &str)]) ->
         )
         .env("PATH", "/usr/bin:/bin")
         .env("XIVO_BEROFOS_SYSLOG_SOCKET", "/nonexistent/syslog")
-        .env_remove("OCF_RESKEY_CRM_meta_on_node")
         .output()
         .expect("ocf-tester (apt-get install resource-agents)");
     run_of(out, t.elapsed())

@@ -3,7 +3,8 @@
 //! Both go through Pacemaker's command-line tools (`crm_node -n`,
 //! `crm_attribute --promotion`), found in `HA_SBIN_DIR` or on PATH, run with a bounded
 //! wait, and never with a secret in their arguments. A missing tool is logged, never
-//! fatal: the agent also runs where no cluster does (ocf-tester, a test machine).
+//! fatal: the agent also runs where no cluster does (ocf-tester, a test machine); only
+//! an unknown node name stops what depends on it (see [`node_name`]).
 
 use crate::log;
 use std::path::PathBuf;
@@ -77,29 +78,30 @@ fn run_tool(name: &str, args: &[&str]) -> Result<String, String> {
     }
 }
 
-/// This node's cluster name: `OCF_RESKEY_CRM_meta_on_node`, else `crm_node -n`, else
-/// the host name.
-pub fn node_name() -> String {
-    static NODE: OnceLock<String> = OnceLock::new();
+/// This node's cluster name: `OCF_RESKEY_CRM_meta_on_node`, else `crm_node -n`.
+/// Never a guess such as the host name: it decides which way the relays go, and a host
+/// name in another form than `master_node` (full vs short) would send the lines to the
+/// wrong XiVO. `Err` says why neither source gave it.
+pub fn node_name() -> Result<String, String> {
+    static NODE: OnceLock<Result<String, String>> = OnceLock::new();
     NODE.get_or_init(find_node_name).clone()
 }
 
-fn find_node_name() -> String {
+fn find_node_name() -> Result<String, String> {
     if let Some(n) = std::env::var("OCF_RESKEY_CRM_meta_on_node")
         .ok()
         .filter(|n| !n.trim().is_empty())
     {
-        return n.trim().to_string();
+        return Ok(n.trim().to_string());
     }
-    match run_tool("crm_node", &["-n"]) {
-        Ok(n) if !n.is_empty() => return n,
-        Ok(_) => log::debug("crm_node -n printed nothing; using the host name"),
-        Err(e) => log::debug(&format!("{e}; using the host name")),
-    }
-    nix::unistd::gethostname()
-        .ok()
-        .and_then(|h| h.into_string().ok())
-        .unwrap_or_default()
+    let why = match run_tool("crm_node", &["-n"]) {
+        Ok(n) if !n.is_empty() => return Ok(n),
+        Ok(_) => "crm_node -n printed nothing".to_string(),
+        Err(e) => e,
+    };
+    Err(format!(
+        "this node's cluster name is unknown: OCF_RESKEY_CRM_meta_on_node is not set and {why}"
+    ))
 }
 
 /// The node names of the cluster (`crm_node -l`), or `None` when no cluster answers.

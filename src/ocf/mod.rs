@@ -356,6 +356,9 @@ fn select(p: &Params) -> Result<Option<Selection>, String> {
     Ok(Some(sel))
 }
 
+/// What to do when this node's name is unknown ([`cluster::node_name`]).
+const NODE_NAME_HINT: &str = "Pacemaker passes OCF_RESKEY_CRM_meta_on_node; by hand, set it to the node's cluster name (crm_node -n)";
+
 /// This node's relay mode: 1 (A--B) on `master_node`, else 0 (A--D).
 pub fn mode_for(p: &Params, node: &str) -> Mode {
     if node == p.master_node {
@@ -435,9 +438,16 @@ impl Agent {
             .map_err(|e| Failure::new(OcfExit::ErrGeneric, e))
     }
 
+    /// Sets the promotion score; without the node name none is set (a score on a guess
+    /// could get the wrong node promoted), so Pacemaker does not promote this node.
     fn set_score(&self, p: &Params) {
-        let (score, why) = score_for(p, &cluster::node_name());
-        cluster::set_score(score, &why);
+        match cluster::node_name() {
+            Ok(node) => {
+                let (score, why) = score_for(p, &node);
+                cluster::set_score(score, &why);
+            }
+            Err(e) => log::error(&format!("promotion score not set: {e} – {NODE_NAME_HINT}")),
+        }
     }
 
     /// `master_node` must name a node of the cluster: a typo, or a full domain name
@@ -517,24 +527,35 @@ impl Agent {
             ));
         }
         let p = Params::from_env()?;
-        let node = cluster::node_name();
-        let mode = mode_for(&p, &node);
         // The lines first: nothing may delay the switch.
         let switched = match select(&p).map_err(|e| Failure::new(OcfExit::ErrGeneric, e))? {
             None => {
                 log::info(crate::config::NOT_CONFIGURED);
-                Ok(())
+                Ok(None)
             }
-            Some(sel) => self.switch(&p, mode, sel),
+            // The node's name decides the direction: never switch on a guess.
+            Some(sel) => match cluster::node_name() {
+                Ok(node) => {
+                    let mode = mode_for(&p, &node);
+                    self.switch(&p, mode, sel).map(|()| Some((node, mode)))
+                }
+                Err(e) => Err(Failure::new(
+                    OcfExit::ErrGeneric,
+                    format!("no berofos touched: {e} – {NODE_NAME_HINT}"),
+                )),
+            },
         };
         // Then the score again, as Stateful does on promote and demote: Pacemaker may
         // apply a parameter change (prefer_master) with only a demote and a promote (a
         // Restart whose transition was aborted after the demote, e.g. by the fail
         // count it clears), never calling start; the score must follow the parameters.
         self.set_score(&p);
-        switched?;
+        let switched = switched?;
         self.record(State::Promoted)?;
-        log::info(&format!("promoted on node {node}: {}", mode.holder()));
+        match switched {
+            Some((node, mode)) => log::info(&format!("promoted on node {node}: {}", mode.holder())),
+            None => log::info("promoted"),
+        }
         Ok(OcfExit::Success)
     }
 
@@ -628,7 +649,13 @@ impl Agent {
         let Some(sel) = select(p).map_err(failed_promoted)? else {
             return Ok(OcfExit::RunningPromoted);
         };
-        let node = cluster::node_name();
+        // Without the node's name the right mode is unknown: fail rather than guess.
+        let node = cluster::node_name().map_err(|e| {
+            Failure::new(
+                OcfExit::ErrGeneric,
+                format!("relays not checked: {e} – {NODE_NAME_HINT}"),
+            )
+        })?;
         let mode = mode_for(p, &node);
         let http = Http::new().map_err(|pr| failed_promoted(pr.describe("")))?;
         let results = relay::read_all(&http, &sel.devices, p.timeout, self.deadline());
