@@ -405,3 +405,62 @@ fn interrupt_only(child: Child, sig: Signal, expect: &str) {
     assert_eq!(out.status.code(), Some(1));
     assert!(stderr_of(&out).contains(expect), "{}", stderr_of(&out));
 }
+
+/// True once process `pid` is blocked reading its stdin.
+fn reading_stdin(pid: u32) -> bool {
+    std::fs::read_to_string(format!("/proc/{pid}/syscall"))
+        .is_ok_and(|s| s.split_whitespace().take(2).eq(["0", "0x0"]))
+}
+
+/// True once no signal is pending for process `pid` (it has handled what came).
+fn no_signal_pending(pid: u32) -> bool {
+    std::fs::read_to_string(format!("/proc/{pid}/status")).is_ok_and(|s| {
+        s.lines()
+            .filter(|l| l.starts_with("SigPnd:") || l.starts_with("ShdPnd:"))
+            .all(|l| {
+                l.split_whitespace()
+                    .nth(1)
+                    .is_some_and(|v| v.trim_start_matches('0').is_empty())
+            })
+    })
+}
+
+/// A second signal ends the command at once with the shell's convention, 128 + the
+/// signal: 143 for SIGTERM (it was 130, SIGINT's code, for both), 130 for SIGINT.
+/// `set apwd` waiting for the password on stdin does not end on the first signal (the
+/// read goes on), so the second one is what ends it.
+#[test]
+fn a_second_signal_ends_at_once_with_128_plus_the_signal() {
+    let sim = Sim::start(1, &[]);
+    for (first, second, code) in [
+        (Signal::SIGINT, Signal::SIGTERM, 143),
+        (Signal::SIGTERM, Signal::SIGINT, 130),
+    ] {
+        let mut child = sim
+            .std_cmd()
+            .args(["set", "apwd", "-f", "fos1"])
+            .stdin(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let _stdin = child.stdin.take();
+        let pid = child.id();
+        assert!(
+            wait_until(Duration::from_secs(10), || reading_stdin(pid)),
+            "the command did not wait for the password"
+        );
+        kill(Pid::from_raw(pid as i32), first).unwrap();
+        assert!(
+            wait_until(Duration::from_secs(10), || no_signal_pending(pid)),
+            "{first} not handled"
+        );
+        kill(Pid::from_raw(pid as i32), second).unwrap();
+        let out = wait_output(child, Duration::from_secs(15));
+        assert_eq!(
+            out.status.code(),
+            Some(code),
+            "{first} then {second}: {}",
+            stderr_of(&out)
+        );
+    }
+    assert!(sim.http_requests(1).is_empty());
+}
