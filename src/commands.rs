@@ -117,7 +117,7 @@ impl Ctx<'_> {
     }
 
     fn print_json(&self, v: serde_json::Value) {
-        println!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());
+        crate::outln!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());
     }
 }
 
@@ -229,7 +229,7 @@ fn status(ctx: &Ctx, sw: &Switch) -> Result<()> {
         if ctx.cli.json {
             ctx.print_json(json!({"configured": false, "devices": []}));
         } else {
-            println!(
+            crate::outln!(
                 "berofos is not configured ({} does not exist)",
                 ctx.path().display()
             );
@@ -275,7 +275,7 @@ fn status(ctx: &Ctx, sw: &Switch) -> Result<()> {
                             d.sel()
                         )
                     };
-                    println!(
+                    crate::outln!(
                         "{}: {relay}; scenario {scenario}; watchdog {wdog}; {ha}",
                         d.label()
                     );
@@ -290,7 +290,7 @@ fn status(ctx: &Ctx, sw: &Switch) -> Result<()> {
             }
             Err(e) => {
                 if !ctx.cli.json {
-                    println!(
+                    crate::outln!(
                         "{}: unreachable – {}",
                         d.label(),
                         e.to_string()
@@ -307,7 +307,7 @@ fn status(ctx: &Ctx, sw: &Switch) -> Result<()> {
     }
     for e in &errors {
         if !ctx.cli.json {
-            println!("{e}");
+            crate::outln!("{e}");
         }
         rows.push(json!({"reachable": false, "error": e.to_string()}));
     }
@@ -378,7 +378,7 @@ fn scan(ctx: &Ctx, s: &Scan) -> Result<()> {
         ctx.print_json(json!(found.iter().map(netconf_json).collect::<Vec<_>>()));
     } else if !ctx.cli.quiet {
         for n in &found {
-            println!(
+            crate::outln!(
                 "{}  {:<15} mask {:<15} gw {:<15} port {:<5} firmware {}.{} {} dhcp {} {}",
                 n.mac,
                 n.ip,
@@ -649,7 +649,7 @@ fn get(ctx: &Ctx, key: &str, t: &Target) -> Result<()> {
     if ctx.cli.json {
         ctx.print_json(json!({"device": d.label(), "name": setting.name, "value": value}));
     } else {
-        println!("{value}");
+        crate::outln!("{value}");
     }
     Ok(())
 }
@@ -664,9 +664,9 @@ fn show(ctx: &Ctx, t: &Target) -> Result<()> {
             .collect();
         ctx.print_json(json!({"device": d.label(), "settings": map}));
     } else {
-        println!("{}:", d.label());
+        crate::outln!("{}:", d.label());
         for (s, v) in all {
-            println!(
+            crate::outln!(
                 "  {:<10} {:<16} {}",
                 s.name,
                 v.as_deref().unwrap_or("(not reported)"),
@@ -686,7 +686,7 @@ fn ping_or_kick(ctx: &Ctx, t: &Target, kick: bool) -> Result<()> {
         udp.ping(dest, mac).map_err(|p| d.fail(p))?;
     }
     let what = if kick { "watchdog kicked" } else { "answered" };
-    println!(
+    crate::outln!(
         "{}: {what} in {:.1} ms",
         d.label(),
         start.elapsed().as_secs_f64() * 1000.0
@@ -714,7 +714,7 @@ fn keys(ctx: &Ctx) {
             .collect();
         ctx.print_json(json!(rows));
     } else {
-        print!("{}", settings::keys_help());
+        crate::out!("{}", settings::keys_help());
     }
 }
 

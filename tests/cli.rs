@@ -757,3 +757,67 @@ fn a_lock_file_planted_as_a_symlink_is_refused() {
     assert_eq!(std::fs::read_to_string(&target).unwrap(), "keep me\n");
     assert_eq!(sim.mode(1), "0", "nothing switched without the lock");
 }
+
+/// Runs `cmd` with its stdout (and, with `close_stderr`, its stderr) a pipe whose
+/// reader has already gone, as in `xivo-berofos status | head -n 1`.
+fn with_closed_output(mut cmd: std::process::Command, close_stderr: bool) -> std::process::Output {
+    use std::process::Stdio;
+    let (reader, writer) = nix::unistd::pipe().unwrap();
+    drop(reader);
+    let err = if close_stderr {
+        Stdio::from(writer.try_clone().unwrap())
+    } else {
+        Stdio::piped()
+    };
+    let child = cmd
+        .stdin(Stdio::null())
+        .stdout(Stdio::from(writer))
+        .stderr(err)
+        .spawn()
+        .unwrap();
+    let pid = child.id();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = tx.send(child.wait_with_output());
+    });
+    rx.recv_timeout(Duration::from_secs(30))
+        .unwrap_or_else(|_| {
+            let _ = nix::sys::signal::kill(
+                nix::unistd::Pid::from_raw(pid as i32),
+                nix::sys::signal::Signal::SIGKILL,
+            );
+            panic!("process {pid} did not end within 30 s")
+        })
+        .unwrap()
+}
+
+/// Every command ends quietly when its output is closed, as ripgrep does: exit 0
+/// when there was nothing else to report, never a panic (exit 101, "Broken pipe").
+#[test]
+fn closed_output_ends_quietly() {
+    let sim = Sim::start(2, &[]);
+    for args in [
+        &["status"][..],
+        &["--json", "status"],
+        &["keys"],
+        &["show", "-f", "fos1"],
+        &["get", "mode", "-f", "fos1"],
+        &["ocf", "meta-data"],
+        &["ocf", "usage"],
+        &["generate", "completion", "bash"],
+    ] {
+        let mut c = sim.std_cmd();
+        c.args(args);
+        let out = with_closed_output(c, false);
+        assert_eq!(out.status.code(), Some(0), "{args:?}: {}", stderr_of(&out));
+        assert_eq!(stderr_of(&out), "", "{args:?}");
+    }
+    // stderr closed too, and a berofos that fails: the logs are lost, the work and
+    // its exit code are not (no panic halfway through the switch).
+    sim.fault("2", "dead");
+    let mut c = sim.std_cmd();
+    c.arg("master");
+    let out = with_closed_output(c, true);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(sim.mode(1), "1", "master still switched the healthy one");
+}

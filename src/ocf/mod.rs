@@ -125,9 +125,9 @@ pub fn run(action: Option<String>) -> i32 {
         .filter(|a| !a.is_empty())
         .or_else(|| env("__OCF_ACTION"));
     let Some(action) = name.as_deref().and_then(Action::parse) else {
-        eprint!("{USAGE}");
+        log::to_stderr(format_args!("{USAGE}"));
         if let Some(n) = name {
-            eprintln!("unknown action '{}'", n.escape_default());
+            log::to_stderr(format_args!("unknown action '{}'\n", n.escape_default()));
         }
         return OcfExit::ErrUnimplemented.code();
     };
@@ -171,7 +171,7 @@ fn finish(outcome: Outcome) -> i32 {
                 .chars()
                 .map(|c| if c.is_control() { ' ' } else { c })
                 .collect();
-            eprintln!("ocf-exit-reason:{line}");
+            log::to_stderr(format_args!("ocf-exit-reason:{line}\n"));
             f.exit.code()
         }
     }
@@ -182,12 +182,12 @@ fn env(name: &str) -> Option<String> {
 }
 
 fn meta_data() -> Outcome {
-    print!("{}", metadata::xml());
+    crate::out!("{}", metadata::xml());
     Ok(OcfExit::Success)
 }
 
 fn usage() -> Outcome {
-    print!("{USAGE}");
+    crate::out!("{USAGE}");
     Ok(OcfExit::Success)
 }
 
