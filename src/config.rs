@@ -73,6 +73,9 @@ pub struct ConfigFile {
     pub warnings: Vec<String>,
     /// The text as read, kept to rewrite it line by line.
     text: String,
+    /// Header lines of the sections that repeat an earlier name: ignored (the first
+    /// one wins), but they still end the section above them.
+    ignored: Vec<usize>,
 }
 
 const KNOWN_KEYS: [&str; 4] = ["mac", "host", "login", "port"];
@@ -106,6 +109,8 @@ impl ConfigFile {
         let file = path.display().to_string();
         // A byte-order mark (Windows editors) is not part of the first line.
         let body = text.strip_prefix('\u{feff}').unwrap_or(text);
+        // The keys of an ignored duplicate section land here, never in a section used.
+        let mut ignored: Option<Section> = None;
         for (i, raw) in body.lines().enumerate() {
             let n = i + 1;
             let line = raw.trim();
@@ -115,20 +120,19 @@ impl ConfigFile {
             if let Some(rest) = line.strip_prefix('[') {
                 match rest.strip_suffix(']').map(str::trim) {
                     Some(name) if !name.is_empty() => {
-                        if cfg.sections.iter().any(|s| s.name == name) {
+                        if let Some(first) = cfg.sections.iter().find(|s| s.name == name) {
                             cfg.warnings.push(format!(
-                                "{file}:{n}: section [{name}] appears twice; the second one is ignored – rename or remove it"
+                                "{file}:{n}: section [{name}] appears twice (lines {} and {n}); the second one is ignored – rename or remove it",
+                                first.line
                             ));
-                            cfg.sections.push(Section {
-                                name: format!("{name}#dup{n}"),
+                            cfg.ignored.push(n);
+                            ignored = Some(Section {
+                                name: name.to_string(),
                                 line: n,
                                 ..Default::default()
                             });
-                            if let Some(s) = cfg.sections.last_mut() {
-                                s.errors
-                                    .push(format!("{file}:{n}: duplicate section [{name}]"));
-                            }
                         } else {
+                            ignored = None;
                             cfg.sections.push(Section {
                                 name: name.to_string(),
                                 line: n,
@@ -148,6 +152,7 @@ impl ConfigFile {
                         let error = format!(
                             "{file}:{n}: malformed section header '{line}' (expected [{name}] alone on its line)"
                         );
+                        ignored = None;
                         cfg.sections.push(Section {
                             name,
                             line: n,
@@ -158,7 +163,8 @@ impl ConfigFile {
                 }
                 continue;
             }
-            let Some(section) = cfg.sections.last_mut() else {
+            let in_ignored = ignored.is_some();
+            let Some(section) = ignored.as_mut().or(cfg.sections.last_mut()) else {
                 cfg.warnings
                     .push(format!("{file}:{n}: line outside any [section] ignored"));
                 continue;
@@ -199,6 +205,8 @@ impl ConfigFile {
                         "{at}: port must be a number from 1 to 65535, not '{value}'"
                     )),
                 },
+                // An ignored section was named once already, with its lines.
+                _ if in_ignored => {}
                 _ => cfg.warnings.push(format!(
                     "{at}: unknown key '{key}' ignored (known keys: {})",
                     KNOWN_KEYS.join(", ")
@@ -315,6 +323,7 @@ impl ConfigFile {
             .sections
             .iter()
             .map(|o| o.line)
+            .chain(self.ignored.iter().copied())
             .filter(|&l| l > s.line)
             .min()
             .unwrap_or(usize::MAX);
@@ -423,6 +432,26 @@ mod tests {
             "{:?}",
             c.sections[1].errors
         );
+    }
+
+    /// A repeated section used to be kept as `[fos1#dup4]`, a broken section that
+    /// failed every command; the first one wins and the second is only named.
+    #[test]
+    fn a_duplicate_section_is_named_once_and_ignored() {
+        let c = parse("[fos1]\nmac = 00:19:32:00:00:01\nhost = 10.0.0.1\n[fos1]\nhost = 10.0.0.9\nlogin = a:b\nfoo = 1\n[fos2]\nhost = 10.0.0.2\n");
+        let names: Vec<_> = c.sections.iter().map(|s| s.name.as_str()).collect();
+        assert_eq!(names, ["fos1", "fos2"]);
+        let first = &c.sections[0];
+        assert_eq!(first.host.as_deref(), Some("10.0.0.1"));
+        assert!(first.login.is_none() && first.errors.is_empty());
+        assert_eq!(
+            c.warnings,
+            ["/etc/bnfos.conf:4: section [fos1] appears twice (lines 1 and 4); the second one is ignored – rename or remove it"]
+        );
+        // A merge updates the first section, never a line of the ignored one.
+        let m: Mac = "00:19:32:00:00:01".parse().unwrap();
+        let (t, _) = c.merge(&[(m, Ipv4Addr::new(10, 0, 0, 5), 80)]);
+        assert_eq!(t, "[fos1]\nmac = 00:19:32:00:00:01\nhost = 10.0.0.5\n[fos1]\nhost = 10.0.0.9\nlogin = a:b\nfoo = 1\n[fos2]\nhost = 10.0.0.2\n");
     }
 
     #[test]

@@ -821,3 +821,38 @@ fn closed_output_ends_quietly() {
     assert_eq!(out.status.code(), Some(1));
     assert_eq!(sim.mode(1), "1", "master still switched the healthy one");
 }
+
+/// A duplicate section: the warning says the second one is ignored, and it is (it
+/// used to fail the command as a section called `[fos1#dup4]`).
+#[test]
+fn a_duplicate_section_is_ignored_as_the_warning_says() {
+    let sim = Sim::start(2, &[]);
+    let text = sim.config_text();
+    let first_line = text.lines().position(|l| l == "[fos1]").unwrap() + 1;
+    let dup_line = text.lines().count() + 2;
+    sim.write_config(&format!("{text}\n[fos1]\nhost = 127.0.0.99\nport = 1\n"));
+    let out = sim
+        .cmd()
+        .arg("master")
+        .assert()
+        .success()
+        .get_output()
+        .clone();
+    let err = stderr_of(&out);
+    let warning =
+        format!("section [fos1] appears twice (lines {first_line} and {dup_line}); the second one is ignored");
+    assert_eq!(err.matches(&warning).count(), 1, "{err}");
+    assert!(
+        !err.contains("#dup") && !err.contains("127.0.0.99"),
+        "{err}"
+    );
+    assert_eq!((sim.mode(1), sim.mode(2)), ("1".into(), "1".into()));
+    let out = sim
+        .cmd()
+        .arg("status")
+        .assert()
+        .success()
+        .get_output()
+        .clone();
+    assert_eq!(stdout_of(&out).lines().count(), 2, "{}", stdout_of(&out));
+}

@@ -800,6 +800,28 @@ fn broken_section_counts_as_failed() {
     assert_eq!(r.code, 0, "{}", r.stderr);
 }
 
+/// A duplicate section is ignored by the agent too (it used to count as a failed
+/// berofos, `[fos1#dup..]`, and fail every promotion).
+#[test]
+fn a_duplicate_section_is_ignored() {
+    let a = Agent::new("xivo1");
+    let b = Berofos::start(2, &a.config(), &[]);
+    let text = std::fs::read_to_string(a.config()).unwrap();
+    std::fs::write(
+        a.config(),
+        format!("{text}\n[fos1]\nhost = 127.0.0.99\nport = 1\n"),
+    )
+    .unwrap();
+    let r = a.run("validate-all");
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(a.run("start").code, 0);
+    let r = a.run("promote");
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(!r.stderr.contains("#dup"), "{}", r.stderr);
+    assert_eq!((b.mode(1), b.mode(2)), ("1".to_string(), "1".to_string()));
+    assert_eq!(a.run("monitor").code, 8);
+}
+
 #[test]
 fn deep_monitor_warns_about_silent_berofos_and_stays_0() {
     let a = Agent::new("xivo1");
