@@ -565,6 +565,36 @@ fn without_a_node_name_nothing_is_switched_on_a_guess() {
     }
 }
 
+/// A cluster tool that writes more than a pipe holds (64 KiB) before it exits: its
+/// output is read while it runs. It used to block on the full pipe until it was killed
+/// as "did not finish in time", and its answer was lost (here: a master_node that
+/// is not a node of the cluster went unnoticed).
+#[test]
+fn a_chatty_cluster_tool_is_read_while_it_runs() {
+    let a = Agent::new("xivo1");
+    stand_in_crm_node(
+        &a,
+        r#"[ "$1" = -l ] || exit 1
+i=0
+while [ $i -lt 3000 ]; do
+    echo "chatter:line:$i:xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+    echo "chatter:line:$i:xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx" >&2
+    i=$((i+1))
+done
+echo "1 xivo2 member"
+echo "2 xivo3 member""#,
+    );
+    let r = a.run("validate-all");
+    assert_eq!(r.code, 6, "{}", r.stderr);
+    assert!(
+        r.reason()
+            .unwrap_or_default()
+            .starts_with("master_node=xivo1 is not a node of this cluster (nodes: xivo2, xivo3)"),
+        "{}",
+        r.stderr
+    );
+}
+
 /// Without OCF_RESKEY_CRM_meta_on_node, `crm_node -n` names the node.
 #[test]
 fn node_name_from_crm_node() {

@@ -9,7 +9,7 @@
 use crate::log;
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
-use std::sync::OnceLock;
+use std::sync::{mpsc, OnceLock};
 use std::time::{Duration, Instant};
 
 /// The longest a cluster tool may take.
@@ -33,7 +33,19 @@ pub fn find_tool(name: &str) -> Option<PathBuf> {
         .find(|p| p.is_file())
 }
 
-/// Runs a tool with a bounded wait; `Ok(stdout)` on exit status 0.
+/// Reads a pipe to its end in a thread of its own; the text comes on the channel.
+fn drain(mut pipe: impl std::io::Read + Send + 'static) -> mpsc::Receiver<Vec<u8>> {
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        let mut buf = Vec::new();
+        let _ = pipe.read_to_end(&mut buf);
+        let _ = tx.send(buf);
+    });
+    rx
+}
+
+/// Runs a tool with a bounded wait; `Ok(stdout)` on exit status 0. Its output is read
+/// while it runs: a tool that writes more than a pipe holds must not block on it.
 fn run_tool(name: &str, args: &[&str]) -> Result<String, String> {
     let path = find_tool(name).ok_or_else(|| format!("{name} not found in HA_SBIN_DIR or PATH"))?;
     let mut child = Command::new(&path)
@@ -43,12 +55,14 @@ fn run_tool(name: &str, args: &[&str]) -> Result<String, String> {
         .stderr(Stdio::piped())
         .spawn()
         .map_err(|e| format!("cannot run {}: {e}", path.display()))?;
+    let stdout = child.stdout.take().map(drain);
+    let stderr = child.stderr.take().map(drain);
     let end = DEADLINE.get().map_or(Instant::now() + TOOL_LIMIT, |&d| {
         d.min(Instant::now() + TOOL_LIMIT)
     });
-    loop {
+    let status = loop {
         match child.try_wait() {
-            Ok(Some(_)) => break,
+            Ok(Some(status)) => break status,
             Ok(None) if Instant::now() < end => std::thread::sleep(Duration::from_millis(10)),
             Ok(None) | Err(_) => {
                 let _ = child.kill();
@@ -61,19 +75,22 @@ fn run_tool(name: &str, args: &[&str]) -> Result<String, String> {
                 ));
             }
         }
-    }
-    let out = child
-        .wait_with_output()
-        .map_err(|e| format!("{}: {e}", path.display()))?;
-    if out.status.success() {
-        Ok(String::from_utf8_lossy(&out.stdout).trim().to_string())
+    };
+    // The rest of the output; bounded too (a child of the tool may hold the pipe).
+    let text = |rx: Option<mpsc::Receiver<Vec<u8>>>| {
+        let left = end.saturating_duration_since(Instant::now());
+        rx.and_then(|rx| rx.recv_timeout(left.max(Duration::from_millis(100))).ok())
+            .map(|b| String::from_utf8_lossy(&b).trim().to_string())
+            .unwrap_or_default()
+    };
+    let (out, err) = (text(stdout), text(stderr));
+    if status.success() {
+        Ok(out)
     } else {
         Err(format!(
-            "{} {} failed ({}): {}",
+            "{} {} failed ({status}): {err}",
             path.display(),
             args.join(" "),
-            out.status,
-            String::from_utf8_lossy(&out.stderr).trim()
         ))
     }
 }
