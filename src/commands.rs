@@ -420,13 +420,35 @@ fn scan(ctx: &Ctx, s: &Scan) -> Result<()> {
     if !s.merge {
         return Ok(());
     }
+    let list: Vec<_> = found.iter().map(|n| (n.mac, n.ip, n.http_port)).collect();
+    // Host names in the file are resolved first, without the lock: a resolver has no
+    // time limit, and a promotion must never wait behind DNS. (A name added by another
+    // writer in between does not resolve: its host becomes the scanned address.)
+    let resolved: Vec<(String, Option<Ipv4Addr>)> = ConfigFile::load(ctx.path())
+        .ok()
+        .flatten()
+        .map(|c| c.host_names(&list))
+        .unwrap_or_default()
+        .into_iter()
+        .map(|h| {
+            let ip = resolve_v4(&h).ok();
+            (h, ip)
+        })
+        .collect();
+    if crate::signals::cancelled() {
+        return Err(interrupted());
+    }
     // Read, merge and write under the lock: concurrent scans never lose each other's work.
     let _lock = ctx.lock()?;
     let cfg = ctx
         .load()?
         .unwrap_or_else(|| ConfigFile::parse(ctx.path(), ""));
-    let list: Vec<_> = found.iter().map(|n| (n.mac, n.ip, n.http_port)).collect();
-    let (text, changes) = cfg.merge(&list);
+    let (text, changes) = cfg.merge_with(&list, |h| {
+        resolved
+            .iter()
+            .find(|(n, _)| n == h)
+            .and_then(|(_, ip)| *ip)
+    });
     if crate::signals::cancelled() {
         return Err(interrupted());
     }

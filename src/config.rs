@@ -252,8 +252,30 @@ impl ConfigFile {
     /// Merges devices found by a scan (protocol.md §3, product.md §2): known MACs keep
     /// their section (name, login, port, every other line) and get `host` updated when
     /// their address changed; new MACs get the next free `fosN`. Returns the new text and
-    /// a line per change.
+    /// a line per change. Host names are resolved here (see [`ConfigFile::merge_with`]).
     pub fn merge(&self, found: &[(Mac, Ipv4Addr, u16)]) -> (String, Vec<String>) {
+        self.merge_with(found, |h| crate::device::resolve_v4(h).ok())
+    }
+
+    /// The host names (not addresses) of the sections a merge of `found` looks at: those
+    /// it would have to resolve.
+    pub fn host_names(&self, found: &[(Mac, Ipv4Addr, u16)]) -> Vec<String> {
+        self.sections
+            .iter()
+            .filter(|s| found.iter().any(|f| s.mac == Some(f.0)))
+            .filter_map(|s| s.host.clone())
+            .filter(|h| h.parse::<Ipv4Addr>().is_err())
+            .collect()
+    }
+
+    /// [`ConfigFile::merge`], with host names resolved by `resolve` (the address of a
+    /// name, `None` when it has none): `scan -x` resolves them before it takes the
+    /// device lock, since a resolver may take as long as it likes.
+    pub fn merge_with(
+        &self,
+        found: &[(Mac, Ipv4Addr, u16)],
+        resolve: impl Fn(&str) -> Option<Ipv4Addr>,
+    ) -> (String, Vec<String>) {
         let mut lines: Vec<String> = self.text.lines().map(str::to_string).collect();
         let mut changes = Vec::new();
         let mut inserts: Vec<(usize, String)> = Vec::new();
@@ -262,7 +284,11 @@ impl ConfigFile {
         for &(mac, ip, port) in found {
             let has_ip = !ip.is_unspecified();
             if let Some(s) = self.sections.iter().find(|s| s.mac == Some(mac)) {
-                if !has_ip || s.host.as_deref().is_some_and(|h| names_address(h, ip)) {
+                if !has_ip
+                    || s.host
+                        .as_deref()
+                        .is_some_and(|h| names_address(h, ip, &resolve))
+                {
                     changes.push(format!("{} ({mac}) unchanged", s.name));
                     continue;
                 }
@@ -344,10 +370,10 @@ impl ConfigFile {
 
 /// Whether a `host` value (an address, or a name the admin chose) points at `ip`: a
 /// name that still resolves to the scanned address is kept as it is.
-fn names_address(host: &str, ip: Ipv4Addr) -> bool {
+fn names_address(host: &str, ip: Ipv4Addr, resolve: impl Fn(&str) -> Option<Ipv4Addr>) -> bool {
     match host.parse::<Ipv4Addr>() {
         Ok(a) => a == ip,
-        Err(_) => crate::device::resolve_v4(host).is_ok_and(|a| a == ip),
+        Err(_) => resolve(host) == Some(ip),
     }
 }
 

@@ -464,3 +464,57 @@ fn a_second_signal_ends_at_once_with_128_plus_the_signal() {
     }
     assert!(sim.http_requests(1).is_empty());
 }
+
+/// `scan -x` resolves the host names of the file before it takes the device lock (a
+/// resolver has no time limit; a promotion must not wait behind DNS). glibc's resolver
+/// opens the `HOSTALIASES` file for a name without a dot before it asks any name
+/// server: a FIFO there shows when the lookup starts and holds it there, so no query
+/// leaves the machine. The test holds the lock meanwhile.
+#[test]
+fn scan_x_resolves_host_names_before_taking_the_lock() {
+    use nix::fcntl::{Flock, FlockArg};
+    use std::os::unix::fs::OpenOptionsExt;
+    let sim = Sim::start(1, &[]);
+    let text = sim
+        .config_text()
+        .replace(&format!("host = {}", sim.host(1)), "host = berofos-dns-test");
+    assert!(text.contains("berofos-dns-test"));
+    sim.write_config(&text);
+    let fifo = sim.dir.path().join("hostaliases");
+    nix::unistd::mkfifo(&fifo, nix::sys::stat::Mode::S_IRWXU).expect("mkfifo");
+    let f = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .open(sim.lock_path())
+        .expect("lock file");
+    let held = Flock::lock(f, FlockArg::LockExclusiveNonblock).expect("take the lock");
+    let mut child = sim
+        .std_cmd()
+        .env("HOSTALIASES", &fifo)
+        .args(["-t", "2", "scan", "-x", "-h", &sim.host(1)])
+        .spawn()
+        .unwrap();
+    // Opening the FIFO for writing without blocking works once the resolver opens it.
+    let mut writer = None;
+    let resolving = wait_until(Duration::from_secs(15), || {
+        writer = std::fs::OpenOptions::new()
+            .write(true)
+            .custom_flags(nix::libc::O_NONBLOCK)
+            .open(&fifo)
+            .ok();
+        writer.is_some()
+    });
+    // Killed while the lookup waits on the FIFO (still open here): nothing is asked of
+    // a name server.
+    let _ = child.kill();
+    let _ = child.wait();
+    drop(writer);
+    drop(held);
+    assert!(
+        resolving,
+        "scan -x did not look the host name up while another process held the lock"
+    );
+    assert_eq!(sim.config_text(), text);
+}
