@@ -200,9 +200,17 @@ fn switch(ctx: &Ctx, sw: &Switch, mode: Mode) -> Result<()> {
         log::error(&e.to_string());
     }
     if !devices.is_empty() {
-        let _lock = ctx.lock()?;
+        let lock = std::sync::Arc::new(ctx.lock()?);
         let deadline = Deadline::after(ctx.timeout + Duration::from_millis(500));
-        let results = relay::switch_all(&ctx.http()?, &devices, mode, ctx.timeout, deadline, false);
+        let results = relay::switch_all(
+            &ctx.http()?,
+            &devices,
+            mode,
+            ctx.timeout,
+            deadline,
+            false,
+            &lock,
+        );
         errors.extend(results.into_iter().filter_map(|r| r.err()));
     }
     fold(errors)

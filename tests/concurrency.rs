@@ -475,9 +475,10 @@ fn scan_x_resolves_host_names_before_taking_the_lock() {
     use nix::fcntl::{Flock, FlockArg};
     use std::os::unix::fs::OpenOptionsExt;
     let sim = Sim::start(1, &[]);
-    let text = sim
-        .config_text()
-        .replace(&format!("host = {}", sim.host(1)), "host = berofos-dns-test");
+    let text = sim.config_text().replace(
+        &format!("host = {}", sim.host(1)),
+        "host = berofos-dns-test",
+    );
     assert!(text.contains("berofos-dns-test"));
     sim.write_config(&text);
     let fifo = sim.dir.path().join("hostaliases");

@@ -852,6 +852,68 @@ fn a_duplicate_section_is_ignored() {
     assert_eq!(a.run("monitor").code, 8);
 }
 
+/// Whether some process holds the device lock of `config` (in the agent's lock folder).
+fn lock_held(a: &Agent) -> bool {
+    use nix::fcntl::{Flock, FlockArg};
+    let f = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open(xivo_berofos::lock::path_in(a.dir.path(), &a.config()))
+        .expect("the lock file");
+    Flock::lock(f, FlockArg::LockExclusiveNonblock).is_err()
+}
+
+/// The workers of a parallel switch may outlive the switch (a signal ends the wait
+/// for them at once), but never the lock: no request of theirs is sent after it is
+/// released. Here a SIGTERM ends the promote's wait while the slow berofos has not
+/// answered the write yet; the agent then sets the score (a stand-in crm_attribute
+/// that takes 3 s) while the worker, once answered, sends its read-back: the lock must
+/// still be held when that request arrives (it used to be released with the switch).
+#[test]
+fn no_request_after_the_lock_is_released() {
+    use nix::sys::signal::{kill, Signal};
+    let a = Agent::new("xivo1");
+    let b = Berofos::start(1, &a.config(), &["--fault", "1=slow:1500"]);
+    let tool = a.dir.path().join("bin/crm_attribute");
+    std::fs::write(&tool, "#!/bin/sh\nexec /bin/sleep 3\n").unwrap();
+    std::fs::set_permissions(&tool, std::fs::Permissions::from_mode(0o755)).unwrap();
+    a.put_state(Some("unpromoted"));
+    let child = a
+        .command(BIN, &["ocf", "promote"], &[])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let pid = nix::unistd::Pid::from_raw(child.id() as i32);
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = tx.send(child.wait_with_output());
+    });
+    assert!(
+        common::wait_until(Duration::from_secs(10), || b.sim.http_requests(1).len()
+            == 1),
+        "the promote did not send its write"
+    );
+    kill(pid, Signal::SIGTERM).unwrap();
+    let read_back = common::wait_until(Duration::from_secs(10), || {
+        b.sim.http_requests(1).len() >= 2
+    });
+    let held = read_back && lock_held(&a);
+    let out = rx
+        .recv_timeout(Duration::from_secs(20))
+        .unwrap_or_else(|_| {
+            let _ = kill(pid, Signal::SIGKILL);
+            panic!("the agent did not end")
+        });
+    let err = String::from_utf8_lossy(&out.unwrap().stderr).into_owned();
+    assert!(read_back, "no read-back was sent: {err}");
+    assert!(
+        held,
+        "a request was sent after the lock was released: {err}"
+    );
+    assert!(!lock_held(&a), "the lock is free once the agent ended");
+}
+
 #[test]
 fn deep_monitor_warns_about_silent_berofos_and_stays_0() {
     let a = Agent::new("xivo1");

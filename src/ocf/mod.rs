@@ -564,10 +564,13 @@ impl Agent {
     fn switch(&self, p: &Params, mode: Mode, sel: Selection) -> Result<(), Failure> {
         let deadline = self.deadline();
         let generic = |e: String| Failure::new(OcfExit::ErrGeneric, e);
-        let _lock = Lock::acquire(&p.config, deadline.at).map_err(|e| generic(e.to_string()))?;
+        let lock = std::sync::Arc::new(
+            Lock::acquire(&p.config, deadline.at).map_err(|e| generic(e.to_string()))?,
+        );
         let http = Http::new().map_err(|pr| generic(pr.describe("")))?;
         let total = sel.devices.len() + sel.broken.len();
-        let results = relay::switch_all(&http, &sel.devices, mode, p.timeout, deadline, true);
+        let results =
+            relay::switch_all(&http, &sel.devices, mode, p.timeout, deadline, true, &lock);
         // switch_all has logged each device failure in full; the sections, not yet.
         for b in &sel.broken {
             log::error(&b.full);
