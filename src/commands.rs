@@ -40,6 +40,9 @@ impl Ctx<'_> {
             for w in &c.warnings {
                 log::warn(w);
             }
+            if let Some(w) = c.exposed_login() {
+                log::warn(&w);
+            }
         }
         Ok(cfg)
     }

@@ -73,6 +73,8 @@ pub struct ConfigFile {
     pub warnings: Vec<String>,
     /// The text as read, kept to rewrite it line by line.
     text: String,
+    /// The file's permission bits, when read from disk.
+    mode: Option<u32>,
     /// Header lines of the sections that repeat an earlier name: ignored (the first
     /// one wins), but they still end the section above them.
     ignored: Vec<usize>,
@@ -83,9 +85,16 @@ const KNOWN_KEYS: [&str; 4] = ["mac", "host", "login", "port"];
 impl ConfigFile {
     /// Reads the file; `Ok(None)` when it does not exist (= not configured).
     pub fn load(path: &Path) -> Result<Option<ConfigFile>> {
+        use std::os::unix::fs::PermissionsExt;
         match std::fs::read(path) {
             Ok(bytes) => match String::from_utf8(bytes) {
-                Ok(text) => Ok(Some(ConfigFile::parse(path, &text))),
+                Ok(text) => {
+                    let mut cfg = ConfigFile::parse(path, &text);
+                    cfg.mode = std::fs::metadata(path)
+                        .ok()
+                        .map(|m| m.permissions().mode() & 0o7777);
+                    Ok(Some(cfg))
+                }
                 Err(_) => Err(Error::Config(format!(
                     "{}: not a text file (invalid UTF-8) – check it, or remove it if this XiVO has no berofos",
                     path.display()
@@ -214,6 +223,24 @@ impl ConfigFile {
             }
         }
         cfg
+    }
+
+    /// A warning when the file holds a login (a password) and other users can read it,
+    /// as ssh warns about a private key: the file, its mode and the fix.
+    pub fn exposed_login(&self) -> Option<String> {
+        let mode = self.mode?;
+        let has_login = self.text.lines().map(str::trim).any(|l| {
+            !l.starts_with(['#', ';'])
+                && l.split_once('=')
+                    .is_some_and(|(k, _)| k.trim().eq_ignore_ascii_case("login"))
+        });
+        (has_login && mode & 0o044 != 0).then(|| {
+            format!(
+                "{} holds a login and other users can read it (mode {mode:04o}) – its passwords are exposed: chmod 600 {}",
+                self.path.display(),
+                self.path.display()
+            )
+        })
     }
 
     pub fn section(&self, name: &str) -> Result<&Section> {

@@ -856,3 +856,45 @@ fn a_duplicate_section_is_ignored_as_the_warning_says() {
         .clone();
     assert_eq!(stdout_of(&out).lines().count(), 2, "{}", stdout_of(&out));
 }
+
+/// A bnfos.conf with a login that other users can read is named, with the fix, as ssh
+/// does for a private key; at 0600, or without a login, nothing is said.
+#[test]
+fn a_login_other_users_can_read_is_warned_about() {
+    use std::os::unix::fs::PermissionsExt;
+    let sim = Sim::start(1, &["--login", "all=admin:s3cret"]);
+    let chmod =
+        |m: u32| std::fs::set_permissions(&sim.config, std::fs::Permissions::from_mode(m)).unwrap();
+    let conf = path_str(&sim.config);
+    let warning = format!(
+        "warning: {conf} holds a login and other users can read it (mode 0644) – its passwords are exposed: chmod 600 {conf}"
+    );
+    chmod(0o644);
+    for cmd in ["master", "status"] {
+        let out = sim.cmd().arg(cmd).assert().success().get_output().clone();
+        let err = stderr_of(&out);
+        assert_eq!(err.matches(&warning).count(), 1, "{cmd}: {err}");
+        assert!(!err.contains("s3cret"), "{err}");
+    }
+    chmod(0o600);
+    let out = sim
+        .cmd()
+        .arg("master")
+        .assert()
+        .success()
+        .get_output()
+        .clone();
+    assert!(!stderr_of(&out).contains("other users can read"));
+    // No login in the file: nothing to hide.
+    let text = sim
+        .config_text()
+        .replace("login = admin:s3cret", "#login = <user>:<password>");
+    sim.write_config(&text);
+    chmod(0o644);
+    let out = sim.cmd().arg("status").assert().get_output().clone();
+    assert!(
+        !stderr_of(&out).contains("other users can read"),
+        "{}",
+        stderr_of(&out)
+    );
+}

@@ -914,6 +914,42 @@ fn no_request_after_the_lock_is_released() {
     assert!(!lock_held(&a), "the lock is free once the agent ended");
 }
 
+/// A bnfos.conf with a login that other users can read: the agent logs it, with the
+/// fix, once per action that reads the file.
+#[test]
+fn a_login_other_users_can_read_is_logged_once_per_action() {
+    let a = Agent::new("xivo1");
+    let _b = Berofos::start(1, &a.config(), &["--login", "all=admin:s3cret"]);
+    std::fs::set_permissions(a.config(), std::fs::Permissions::from_mode(0o640)).unwrap();
+    let conf = a.config().display().to_string();
+    let warning = format!(
+        "{conf} holds a login and other users can read it (mode 0640) – its passwords are exposed: chmod 600 {conf}"
+    );
+    a.put_state(Some("unpromoted"));
+    a.syslog();
+    for action in ["validate-all", "promote", "monitor"] {
+        let r = a.run(action);
+        assert!(r.code == 0 || r.code == 8, "{action}: {}", r.stderr);
+        assert_eq!(
+            r.stderr.matches(&warning).count(),
+            1,
+            "{action}: {}",
+            r.stderr
+        );
+        let logged = a.syslog();
+        assert_eq!(
+            logged.iter().filter(|l| l.contains(&warning)).count(),
+            1,
+            "{action}: {logged:?}"
+        );
+        assert!(!r.stderr.contains("s3cret"));
+    }
+    std::fs::set_permissions(a.config(), std::fs::Permissions::from_mode(0o600)).unwrap();
+    let r = a.run("monitor");
+    assert_eq!(r.code, 8, "{}", r.stderr);
+    assert!(!r.stderr.contains("other users can read"), "{}", r.stderr);
+}
+
 #[test]
 fn deep_monitor_warns_about_silent_berofos_and_stays_0() {
     let a = Agent::new("xivo1");

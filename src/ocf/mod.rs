@@ -316,6 +316,13 @@ fn broken_section(cfg: &ConfigFile, name: &str, e: &Error) -> Fault {
     )
 }
 
+/// Logs (once per action: each action reads the file once) a login other users can read.
+fn warn_exposed(cfg: &ConfigFile) {
+    if let Some(w) = cfg.exposed_login() {
+        log::warn(&w);
+    }
+}
+
 /// Reads the configuration and picks the selected sections. `Ok(None)`: not
 /// configured (no file, or a file without any section).
 fn select(p: &Params) -> Result<Option<Selection>, String> {
@@ -332,6 +339,7 @@ fn select(p: &Params) -> Result<Option<Selection>, String> {
     for w in &cfg.warnings {
         log::debug(w);
     }
+    warn_exposed(&cfg);
     if cfg.sections.is_empty() && p.devices.is_none() {
         log::warn(&format!(
             "{} has no [section]: no berofos to switch",
@@ -475,11 +483,14 @@ impl Agent {
                 "{} does not exist: berofos is not configured",
                 p.config.display()
             )),
-            Some(cfg) => log::debug(&format!(
-                "{}: {} berofos section(s) valid",
-                p.config.display(),
-                cfg.sections.iter().filter(|s| p.selects(&s.name)).count()
-            )),
+            Some(cfg) => {
+                warn_exposed(&cfg);
+                log::debug(&format!(
+                    "{}: {} berofos section(s) valid",
+                    p.config.display(),
+                    cfg.sections.iter().filter(|s| p.selects(&s.name)).count()
+                ));
+            }
         }
         Ok(OcfExit::Success)
     }
@@ -721,7 +732,9 @@ impl Agent {
     /// running, sets the promotion score again (prefer_master may have changed).
     fn reload_agent(&self) -> Outcome {
         let p = Params::from_env()?;
-        p.validate_config()?;
+        if let Some(cfg) = p.validate_config()? {
+            warn_exposed(&cfg);
+        }
         if self.state()?.is_some() {
             self.set_score(&p);
         }
