@@ -40,6 +40,9 @@ impl Ctx<'_> {
             for w in &c.warnings {
                 log::warn(w);
             }
+            if let Some(w) = c.exposed_login() {
+                log::warn(&w);
+            }
         }
         Ok(cfg)
     }
@@ -117,7 +120,7 @@ impl Ctx<'_> {
     }
 
     fn print_json(&self, v: serde_json::Value) {
-        println!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());
+        crate::outln!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());
     }
 }
 
@@ -200,9 +203,17 @@ fn switch(ctx: &Ctx, sw: &Switch, mode: Mode) -> Result<()> {
         log::error(&e.to_string());
     }
     if !devices.is_empty() {
-        let _lock = ctx.lock()?;
+        let lock = std::sync::Arc::new(ctx.lock()?);
         let deadline = Deadline::after(ctx.timeout + Duration::from_millis(500));
-        let results = relay::switch_all(&ctx.http()?, &devices, mode, ctx.timeout, deadline, false);
+        let results = relay::switch_all(
+            &ctx.http()?,
+            &devices,
+            mode,
+            ctx.timeout,
+            deadline,
+            false,
+            &lock,
+        );
         errors.extend(results.into_iter().filter_map(|r| r.err()));
     }
     fold(errors)
@@ -229,7 +240,7 @@ fn status(ctx: &Ctx, sw: &Switch) -> Result<()> {
         if ctx.cli.json {
             ctx.print_json(json!({"configured": false, "devices": []}));
         } else {
-            println!(
+            crate::outln!(
                 "berofos is not configured ({} does not exist)",
                 ctx.path().display()
             );
@@ -275,7 +286,7 @@ fn status(ctx: &Ctx, sw: &Switch) -> Result<()> {
                             d.sel()
                         )
                     };
-                    println!(
+                    crate::outln!(
                         "{}: {relay}; scenario {scenario}; watchdog {wdog}; {ha}",
                         d.label()
                     );
@@ -290,7 +301,7 @@ fn status(ctx: &Ctx, sw: &Switch) -> Result<()> {
             }
             Err(e) => {
                 if !ctx.cli.json {
-                    println!(
+                    crate::outln!(
                         "{}: unreachable – {}",
                         d.label(),
                         e.to_string()
@@ -307,7 +318,7 @@ fn status(ctx: &Ctx, sw: &Switch) -> Result<()> {
     }
     for e in &errors {
         if !ctx.cli.json {
-            println!("{e}");
+            crate::outln!("{e}");
         }
         rows.push(json!({"reachable": false, "error": e.to_string()}));
     }
@@ -378,7 +389,7 @@ fn scan(ctx: &Ctx, s: &Scan) -> Result<()> {
         ctx.print_json(json!(found.iter().map(netconf_json).collect::<Vec<_>>()));
     } else if !ctx.cli.quiet {
         for n in &found {
-            println!(
+            crate::outln!(
                 "{}  {:<15} mask {:<15} gw {:<15} port {:<5} firmware {}.{} {} dhcp {} {}",
                 n.mac,
                 n.ip,
@@ -420,13 +431,35 @@ fn scan(ctx: &Ctx, s: &Scan) -> Result<()> {
     if !s.merge {
         return Ok(());
     }
+    let list: Vec<_> = found.iter().map(|n| (n.mac, n.ip, n.http_port)).collect();
+    // Host names in the file are resolved first, without the lock: a resolver has no
+    // time limit, and a promotion must never wait behind DNS. (A name added by another
+    // writer in between does not resolve: its host becomes the scanned address.)
+    let resolved: Vec<(String, Option<Ipv4Addr>)> = ConfigFile::load(ctx.path())
+        .ok()
+        .flatten()
+        .map(|c| c.host_names(&list))
+        .unwrap_or_default()
+        .into_iter()
+        .map(|h| {
+            let ip = resolve_v4(&h).ok();
+            (h, ip)
+        })
+        .collect();
+    if crate::signals::cancelled() {
+        return Err(interrupted());
+    }
     // Read, merge and write under the lock: concurrent scans never lose each other's work.
     let _lock = ctx.lock()?;
     let cfg = ctx
         .load()?
         .unwrap_or_else(|| ConfigFile::parse(ctx.path(), ""));
-    let list: Vec<_> = found.iter().map(|n| (n.mac, n.ip, n.http_port)).collect();
-    let (text, changes) = cfg.merge(&list);
+    let (text, changes) = cfg.merge_with(&list, |h| {
+        resolved
+            .iter()
+            .find(|(n, _)| n == h)
+            .and_then(|(_, ip)| *ip)
+    });
     if crate::signals::cancelled() {
         return Err(interrupted());
     }
@@ -649,7 +682,7 @@ fn get(ctx: &Ctx, key: &str, t: &Target) -> Result<()> {
     if ctx.cli.json {
         ctx.print_json(json!({"device": d.label(), "name": setting.name, "value": value}));
     } else {
-        println!("{value}");
+        crate::outln!("{value}");
     }
     Ok(())
 }
@@ -664,9 +697,9 @@ fn show(ctx: &Ctx, t: &Target) -> Result<()> {
             .collect();
         ctx.print_json(json!({"device": d.label(), "settings": map}));
     } else {
-        println!("{}:", d.label());
+        crate::outln!("{}:", d.label());
         for (s, v) in all {
-            println!(
+            crate::outln!(
                 "  {:<10} {:<16} {}",
                 s.name,
                 v.as_deref().unwrap_or("(not reported)"),
@@ -686,7 +719,7 @@ fn ping_or_kick(ctx: &Ctx, t: &Target, kick: bool) -> Result<()> {
         udp.ping(dest, mac).map_err(|p| d.fail(p))?;
     }
     let what = if kick { "watchdog kicked" } else { "answered" };
-    println!(
+    crate::outln!(
         "{}: {what} in {:.1} ms",
         d.label(),
         start.elapsed().as_secs_f64() * 1000.0
@@ -714,7 +747,7 @@ fn keys(ctx: &Ctx) {
             .collect();
         ctx.print_json(json!(rows));
     } else {
-        print!("{}", settings::keys_help());
+        crate::out!("{}", settings::keys_help());
     }
 }
 

@@ -73,6 +73,11 @@ pub struct ConfigFile {
     pub warnings: Vec<String>,
     /// The text as read, kept to rewrite it line by line.
     text: String,
+    /// The file's permission bits, when read from disk.
+    mode: Option<u32>,
+    /// Header lines of the sections that repeat an earlier name: ignored (the first
+    /// one wins), but they still end the section above them.
+    ignored: Vec<usize>,
 }
 
 const KNOWN_KEYS: [&str; 4] = ["mac", "host", "login", "port"];
@@ -80,9 +85,16 @@ const KNOWN_KEYS: [&str; 4] = ["mac", "host", "login", "port"];
 impl ConfigFile {
     /// Reads the file; `Ok(None)` when it does not exist (= not configured).
     pub fn load(path: &Path) -> Result<Option<ConfigFile>> {
+        use std::os::unix::fs::PermissionsExt;
         match std::fs::read(path) {
             Ok(bytes) => match String::from_utf8(bytes) {
-                Ok(text) => Ok(Some(ConfigFile::parse(path, &text))),
+                Ok(text) => {
+                    let mut cfg = ConfigFile::parse(path, &text);
+                    cfg.mode = std::fs::metadata(path)
+                        .ok()
+                        .map(|m| m.permissions().mode() & 0o7777);
+                    Ok(Some(cfg))
+                }
                 Err(_) => Err(Error::Config(format!(
                     "{}: not a text file (invalid UTF-8) – check it, or remove it if this XiVO has no berofos",
                     path.display()
@@ -106,6 +118,8 @@ impl ConfigFile {
         let file = path.display().to_string();
         // A byte-order mark (Windows editors) is not part of the first line.
         let body = text.strip_prefix('\u{feff}').unwrap_or(text);
+        // The keys of an ignored duplicate section land here, never in a section used.
+        let mut ignored: Option<Section> = None;
         for (i, raw) in body.lines().enumerate() {
             let n = i + 1;
             let line = raw.trim();
@@ -115,20 +129,19 @@ impl ConfigFile {
             if let Some(rest) = line.strip_prefix('[') {
                 match rest.strip_suffix(']').map(str::trim) {
                     Some(name) if !name.is_empty() => {
-                        if cfg.sections.iter().any(|s| s.name == name) {
+                        if let Some(first) = cfg.sections.iter().find(|s| s.name == name) {
                             cfg.warnings.push(format!(
-                                "{file}:{n}: section [{name}] appears twice; the second one is ignored – rename or remove it"
+                                "{file}:{n}: section [{name}] appears twice (lines {} and {n}); the second one is ignored – rename or remove it",
+                                first.line
                             ));
-                            cfg.sections.push(Section {
-                                name: format!("{name}#dup{n}"),
+                            cfg.ignored.push(n);
+                            ignored = Some(Section {
+                                name: name.to_string(),
                                 line: n,
                                 ..Default::default()
                             });
-                            if let Some(s) = cfg.sections.last_mut() {
-                                s.errors
-                                    .push(format!("{file}:{n}: duplicate section [{name}]"));
-                            }
                         } else {
+                            ignored = None;
                             cfg.sections.push(Section {
                                 name: name.to_string(),
                                 line: n,
@@ -148,6 +161,7 @@ impl ConfigFile {
                         let error = format!(
                             "{file}:{n}: malformed section header '{line}' (expected [{name}] alone on its line)"
                         );
+                        ignored = None;
                         cfg.sections.push(Section {
                             name,
                             line: n,
@@ -158,7 +172,8 @@ impl ConfigFile {
                 }
                 continue;
             }
-            let Some(section) = cfg.sections.last_mut() else {
+            let in_ignored = ignored.is_some();
+            let Some(section) = ignored.as_mut().or(cfg.sections.last_mut()) else {
                 cfg.warnings
                     .push(format!("{file}:{n}: line outside any [section] ignored"));
                 continue;
@@ -199,6 +214,8 @@ impl ConfigFile {
                         "{at}: port must be a number from 1 to 65535, not '{value}'"
                     )),
                 },
+                // An ignored section was named once already, with its lines.
+                _ if in_ignored => {}
                 _ => cfg.warnings.push(format!(
                     "{at}: unknown key '{key}' ignored (known keys: {})",
                     KNOWN_KEYS.join(", ")
@@ -206,6 +223,24 @@ impl ConfigFile {
             }
         }
         cfg
+    }
+
+    /// A warning when the file holds a login (a password) and other users can read it,
+    /// as ssh warns about a private key: the file, its mode and the fix.
+    pub fn exposed_login(&self) -> Option<String> {
+        let mode = self.mode?;
+        let has_login = self.text.lines().map(str::trim).any(|l| {
+            !l.starts_with(['#', ';'])
+                && l.split_once('=')
+                    .is_some_and(|(k, _)| k.trim().eq_ignore_ascii_case("login"))
+        });
+        (has_login && mode & 0o044 != 0).then(|| {
+            format!(
+                "{} holds a login and other users can read it (mode {mode:04o}) – its passwords are exposed: chmod 600 {}",
+                self.path.display(),
+                self.path.display()
+            )
+        })
     }
 
     pub fn section(&self, name: &str) -> Result<&Section> {
@@ -244,8 +279,30 @@ impl ConfigFile {
     /// Merges devices found by a scan (protocol.md §3, product.md §2): known MACs keep
     /// their section (name, login, port, every other line) and get `host` updated when
     /// their address changed; new MACs get the next free `fosN`. Returns the new text and
-    /// a line per change.
+    /// a line per change. Host names are resolved here (see [`ConfigFile::merge_with`]).
     pub fn merge(&self, found: &[(Mac, Ipv4Addr, u16)]) -> (String, Vec<String>) {
+        self.merge_with(found, |h| crate::device::resolve_v4(h).ok())
+    }
+
+    /// The host names (not addresses) of the sections a merge of `found` looks at: those
+    /// it would have to resolve.
+    pub fn host_names(&self, found: &[(Mac, Ipv4Addr, u16)]) -> Vec<String> {
+        self.sections
+            .iter()
+            .filter(|s| found.iter().any(|f| s.mac == Some(f.0)))
+            .filter_map(|s| s.host.clone())
+            .filter(|h| h.parse::<Ipv4Addr>().is_err())
+            .collect()
+    }
+
+    /// [`ConfigFile::merge`], with host names resolved by `resolve` (the address of a
+    /// name, `None` when it has none): `scan -x` resolves them before it takes the
+    /// device lock, since a resolver may take as long as it likes.
+    pub fn merge_with(
+        &self,
+        found: &[(Mac, Ipv4Addr, u16)],
+        resolve: impl Fn(&str) -> Option<Ipv4Addr>,
+    ) -> (String, Vec<String>) {
         let mut lines: Vec<String> = self.text.lines().map(str::to_string).collect();
         let mut changes = Vec::new();
         let mut inserts: Vec<(usize, String)> = Vec::new();
@@ -254,7 +311,11 @@ impl ConfigFile {
         for &(mac, ip, port) in found {
             let has_ip = !ip.is_unspecified();
             if let Some(s) = self.sections.iter().find(|s| s.mac == Some(mac)) {
-                if !has_ip || s.host.as_deref().is_some_and(|h| names_address(h, ip)) {
+                if !has_ip
+                    || s.host
+                        .as_deref()
+                        .is_some_and(|h| names_address(h, ip, &resolve))
+                {
                     changes.push(format!("{} ({mac}) unchanged", s.name));
                     continue;
                 }
@@ -315,6 +376,7 @@ impl ConfigFile {
             .sections
             .iter()
             .map(|o| o.line)
+            .chain(self.ignored.iter().copied())
             .filter(|&l| l > s.line)
             .min()
             .unwrap_or(usize::MAX);
@@ -335,10 +397,10 @@ impl ConfigFile {
 
 /// Whether a `host` value (an address, or a name the admin chose) points at `ip`: a
 /// name that still resolves to the scanned address is kept as it is.
-fn names_address(host: &str, ip: Ipv4Addr) -> bool {
+fn names_address(host: &str, ip: Ipv4Addr, resolve: impl Fn(&str) -> Option<Ipv4Addr>) -> bool {
     match host.parse::<Ipv4Addr>() {
         Ok(a) => a == ip,
-        Err(_) => crate::device::resolve_v4(host).is_ok_and(|a| a == ip),
+        Err(_) => resolve(host) == Some(ip),
     }
 }
 
@@ -423,6 +485,26 @@ mod tests {
             "{:?}",
             c.sections[1].errors
         );
+    }
+
+    /// A repeated section used to be kept as `[fos1#dup4]`, a broken section that
+    /// failed every command; the first one wins and the second is only named.
+    #[test]
+    fn a_duplicate_section_is_named_once_and_ignored() {
+        let c = parse("[fos1]\nmac = 00:19:32:00:00:01\nhost = 10.0.0.1\n[fos1]\nhost = 10.0.0.9\nlogin = a:b\nfoo = 1\n[fos2]\nhost = 10.0.0.2\n");
+        let names: Vec<_> = c.sections.iter().map(|s| s.name.as_str()).collect();
+        assert_eq!(names, ["fos1", "fos2"]);
+        let first = &c.sections[0];
+        assert_eq!(first.host.as_deref(), Some("10.0.0.1"));
+        assert!(first.login.is_none() && first.errors.is_empty());
+        assert_eq!(
+            c.warnings,
+            ["/etc/bnfos.conf:4: section [fos1] appears twice (lines 1 and 4); the second one is ignored – rename or remove it"]
+        );
+        // A merge updates the first section, never a line of the ignored one.
+        let m: Mac = "00:19:32:00:00:01".parse().unwrap();
+        let (t, _) = c.merge(&[(m, Ipv4Addr::new(10, 0, 0, 5), 80)]);
+        assert_eq!(t, "[fos1]\nmac = 00:19:32:00:00:01\nhost = 10.0.0.5\n[fos1]\nhost = 10.0.0.9\nlogin = a:b\nfoo = 1\n[fos2]\nhost = 10.0.0.2\n");
     }
 
     #[test]

@@ -45,11 +45,9 @@ fn completion(shell: &str) -> Result<()> {
             "unknown shell '{shell}': bash, zsh, fish, elvish or powershell"
         ))
     })?;
-    clap_complete::generate(
-        shell,
-        &mut Cli::command(),
-        "xivo-berofos",
-        &mut std::io::stdout(),
-    );
+    // Into memory first: clap_complete panics on a write error (a closed pipe).
+    let mut script = Vec::new();
+    clap_complete::generate(shell, &mut Cli::command(), "xivo-berofos", &mut script);
+    crate::out!("{}", String::from_utf8_lossy(&script));
     Ok(())
 }

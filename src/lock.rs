@@ -45,9 +45,32 @@ fn lock_dir() -> Result<PathBuf> {
     Ok(dir)
 }
 
-/// The lock file of `config` in `dir`: `xivo-berofos-<config path with / as _>.lock`.
+/// The one name of a configuration file: every spelling of it (`./bnfos.conf`,
+/// `/etc//bnfos.conf`, `/etc/x/../bnfos.conf`, a symlink) gives the same path, so they
+/// share one lock. A file not yet written (`scan -x`) is named by its folder's real
+/// path; a path that cannot be resolved at all is only made absolute.
+fn canonical(config: &Path) -> PathBuf {
+    if let Ok(p) = std::fs::canonicalize(config) {
+        return p;
+    }
+    let resolved = match (config.parent(), config.file_name()) {
+        (Some(dir), Some(name)) => {
+            let dir = if dir.as_os_str().is_empty() {
+                Path::new(".")
+            } else {
+                dir
+            };
+            std::fs::canonicalize(dir).ok().map(|d| d.join(name))
+        }
+        _ => None,
+    };
+    resolved.unwrap_or_else(|| std::path::absolute(config).unwrap_or_else(|_| config.to_path_buf()))
+}
+
+/// The lock file of `config` in `dir`: `xivo-berofos-<config path with / as _>.lock`,
+/// from the file's canonical path.
 pub fn path_in(dir: &Path, config: &Path) -> PathBuf {
-    let abs = std::path::absolute(config).unwrap_or_else(|_| config.to_path_buf());
+    let abs = canonical(config);
     let flat: String = abs
         .to_string_lossy()
         .chars()
@@ -121,5 +144,38 @@ impl Lock {
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Two spellings of one file used to get two locks (the path as typed).
+    #[test]
+    fn every_spelling_of_a_file_shares_one_lock() {
+        let d = tempfile::tempdir().unwrap();
+        let base = d.path();
+        std::fs::create_dir(base.join("sub")).unwrap();
+        let conf = base.join("bnfos.conf");
+        let one = path_in(base, &conf);
+        let mut spellings = vec![
+            base.join("./bnfos.conf"),
+            base.join("sub/../bnfos.conf"),
+            PathBuf::from(format!("{}//bnfos.conf", base.display())),
+        ];
+        // Not yet written (scan -x creates it): the folder's real path names it.
+        for p in &spellings {
+            assert_eq!(path_in(base, p), one, "{}", p.display());
+        }
+        std::fs::write(&conf, "").unwrap();
+        std::os::unix::fs::symlink(&conf, base.join("link.conf")).unwrap();
+        std::os::unix::fs::symlink(base, base.join("dirlink")).unwrap();
+        spellings.push(base.join("link.conf"));
+        spellings.push(base.join("dirlink/bnfos.conf"));
+        for p in &spellings {
+            assert_eq!(path_in(base, p), one, "{}", p.display());
+        }
+        assert_ne!(path_in(base, &base.join("other.conf")), one);
     }
 }

@@ -81,9 +81,44 @@ fn open_syslog(facility_name: Option<&str>) -> Option<Logger<LoggerBackend, Form
     Some(logger)
 }
 
+/// Writes command output to stdout. When the reader has gone (`xivo-berofos status |
+/// head -n 1`), the process ends quietly with 0, as ripgrep does; another write error
+/// (a full disk) is reported and ends it with 1.
+pub fn out(args: std::fmt::Arguments) {
+    use std::io::Write;
+    let mut stdout = std::io::stdout().lock();
+    if let Err(e) = stdout.write_fmt(args).and_then(|()| stdout.flush()) {
+        if e.kind() == std::io::ErrorKind::BrokenPipe {
+            std::process::exit(0);
+        }
+        to_stderr(format_args!("error: cannot write the output: {e}\n"));
+        std::process::exit(1);
+    }
+}
+
+/// `print!` through [`out`].
+#[macro_export]
+macro_rules! out {
+    ($($arg:tt)*) => { $crate::log::out(format_args!($($arg)*)) };
+}
+
+/// `println!` through [`out`].
+#[macro_export]
+macro_rules! outln {
+    () => { $crate::log::out(format_args!("\n")) };
+    ($($arg:tt)*) => { $crate::log::out(format_args!("{}\n", format_args!($($arg)*))) };
+}
+
+/// Writes to stderr; a closed stderr is not a reason to stop (or panic) halfway
+/// through switching relays: the message is lost, the work goes on.
+pub fn to_stderr(args: std::fmt::Arguments) {
+    use std::io::Write;
+    let _ = std::io::stderr().write_fmt(args);
+}
+
 pub fn log(level: Level, msg: &str) {
     let Some(log) = LOG.get() else {
-        eprintln!("{msg}");
+        to_stderr(format_args!("{msg}\n"));
         return;
     };
     if let Some(s) = &log.syslog {
@@ -112,7 +147,7 @@ pub fn log(level: Level, msg: &str) {
             (Level::Info, true) => "INFO: ",
             (Level::Debug, true) => "DEBUG: ",
         };
-        eprintln!("{prefix}{msg}");
+        to_stderr(format_args!("{prefix}{msg}\n"));
     }
 }
 

@@ -8,8 +8,9 @@
 use crate::device::Device;
 use crate::error::{Error, Problem, Result};
 use crate::http::Http;
+use crate::lock::Lock;
 use crate::settings::{lookup, ConfigTxt};
-use std::sync::mpsc;
+use std::sync::{mpsc, Arc};
 use std::time::{Duration, Instant};
 
 /// Relay mode (protocol.md, top table).
@@ -204,6 +205,11 @@ pub fn switch_one(
 
 /// Switches every device to `mode` at once, logging each switch and each failure in the
 /// seed's words. Returns one result per device.
+///
+/// `held` is the device lock the caller took. The workers may outlive this call (a
+/// signal ends the wait for them at once, while a request runs on to its timeout), so
+/// each keeps a share of the lock: it is released when the caller and every worker are
+/// done (or the process ends), and no request is ever sent after it.
 pub fn switch_all(
     http: &Http,
     devices: &[Device],
@@ -211,6 +217,7 @@ pub fn switch_all(
     per_request: Duration,
     deadline: Deadline,
     verify: bool,
+    held: &Arc<Lock>,
 ) -> Vec<Result<()>> {
     for d in devices {
         crate::log::info(&format!(
@@ -220,10 +227,15 @@ pub fn switch_all(
         ));
     }
     let http = http.clone();
+    let lock = Arc::clone(held);
     parallel(
         devices,
         deadline,
-        move |d| switch_one(&http, d, mode, per_request, deadline, verify),
+        move |d| {
+            // Each worker's copy of this closure holds the lock until the worker ends.
+            let _held = &lock;
+            switch_one(&http, d, mode, per_request, deadline, verify)
+        },
         |d, r| match r {
             Ok(()) => crate::log::debug(&format!(
                 "{}: relay mode {} set",

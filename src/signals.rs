@@ -1,7 +1,8 @@
 //! SIGTERM and SIGINT end long operations cleanly: they set a flag that the waiting
 //! loops look at, so the command reports what was done, releases its lock and leaves no
 //! partial file, instead of dying in the middle. A second signal ends the process at
-//! once (exit 130), for whoever does not want to wait for the clean end.
+//! once, with the shell's code for death by that signal (128 + the signal: 143 for
+//! SIGTERM, 130 for SIGINT), for whoever does not want to wait for the clean end.
 //!
 //! Only commands that change something install them; a read (`get`, `status`...) has
 //! nothing to clean up and keeps the default: Ctrl-C ends it.
@@ -17,7 +18,7 @@ pub fn install() {
     let flag = FLAG.get_or_init(|| Arc::new(AtomicBool::new(false)));
     for sig in [signal_hook::consts::SIGTERM, signal_hook::consts::SIGINT] {
         // Registered first, so it sees the flag before this signal sets it.
-        let _ = signal_hook::flag::register_conditional_shutdown(sig, 130, Arc::clone(flag));
+        let _ = signal_hook::flag::register_conditional_shutdown(sig, 128 + sig, Arc::clone(flag));
         let _ = signal_hook::flag::register(sig, Arc::clone(flag));
     }
 }

@@ -757,3 +757,144 @@ fn a_lock_file_planted_as_a_symlink_is_refused() {
     assert_eq!(std::fs::read_to_string(&target).unwrap(), "keep me\n");
     assert_eq!(sim.mode(1), "0", "nothing switched without the lock");
 }
+
+/// Runs `cmd` with its stdout (and, with `close_stderr`, its stderr) a pipe whose
+/// reader has already gone, as in `xivo-berofos status | head -n 1`.
+fn with_closed_output(mut cmd: std::process::Command, close_stderr: bool) -> std::process::Output {
+    use std::process::Stdio;
+    let (reader, writer) = nix::unistd::pipe().unwrap();
+    drop(reader);
+    let err = if close_stderr {
+        Stdio::from(writer.try_clone().unwrap())
+    } else {
+        Stdio::piped()
+    };
+    let child = cmd
+        .stdin(Stdio::null())
+        .stdout(Stdio::from(writer))
+        .stderr(err)
+        .spawn()
+        .unwrap();
+    let pid = child.id();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = tx.send(child.wait_with_output());
+    });
+    rx.recv_timeout(Duration::from_secs(30))
+        .unwrap_or_else(|_| {
+            let _ = nix::sys::signal::kill(
+                nix::unistd::Pid::from_raw(pid as i32),
+                nix::sys::signal::Signal::SIGKILL,
+            );
+            panic!("process {pid} did not end within 30 s")
+        })
+        .unwrap()
+}
+
+/// Every command ends quietly when its output is closed, as ripgrep does: exit 0
+/// when there was nothing else to report, never a panic (exit 101, "Broken pipe").
+#[test]
+fn closed_output_ends_quietly() {
+    let sim = Sim::start(2, &[]);
+    for args in [
+        &["status"][..],
+        &["--json", "status"],
+        &["keys"],
+        &["show", "-f", "fos1"],
+        &["get", "mode", "-f", "fos1"],
+        &["ocf", "meta-data"],
+        &["ocf", "usage"],
+        &["generate", "completion", "bash"],
+    ] {
+        let mut c = sim.std_cmd();
+        c.args(args);
+        let out = with_closed_output(c, false);
+        assert_eq!(out.status.code(), Some(0), "{args:?}: {}", stderr_of(&out));
+        assert_eq!(stderr_of(&out), "", "{args:?}");
+    }
+    // stderr closed too, and a berofos that fails: the logs are lost, the work and
+    // its exit code are not (no panic halfway through the switch).
+    sim.fault("2", "dead");
+    let mut c = sim.std_cmd();
+    c.arg("master");
+    let out = with_closed_output(c, true);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(sim.mode(1), "1", "master still switched the healthy one");
+}
+
+/// A duplicate section: the warning says the second one is ignored, and it is (it
+/// used to fail the command as a section called `[fos1#dup4]`).
+#[test]
+fn a_duplicate_section_is_ignored_as_the_warning_says() {
+    let sim = Sim::start(2, &[]);
+    let text = sim.config_text();
+    let first_line = text.lines().position(|l| l == "[fos1]").unwrap() + 1;
+    let dup_line = text.lines().count() + 2;
+    sim.write_config(&format!("{text}\n[fos1]\nhost = 127.0.0.99\nport = 1\n"));
+    let out = sim
+        .cmd()
+        .arg("master")
+        .assert()
+        .success()
+        .get_output()
+        .clone();
+    let err = stderr_of(&out);
+    let warning =
+        format!("section [fos1] appears twice (lines {first_line} and {dup_line}); the second one is ignored");
+    assert_eq!(err.matches(&warning).count(), 1, "{err}");
+    assert!(
+        !err.contains("#dup") && !err.contains("127.0.0.99"),
+        "{err}"
+    );
+    assert_eq!((sim.mode(1), sim.mode(2)), ("1".into(), "1".into()));
+    let out = sim
+        .cmd()
+        .arg("status")
+        .assert()
+        .success()
+        .get_output()
+        .clone();
+    assert_eq!(stdout_of(&out).lines().count(), 2, "{}", stdout_of(&out));
+}
+
+/// A bnfos.conf with a login that other users can read is named, with the fix, as ssh
+/// does for a private key; at 0600, or without a login, nothing is said.
+#[test]
+fn a_login_other_users_can_read_is_warned_about() {
+    use std::os::unix::fs::PermissionsExt;
+    let sim = Sim::start(1, &["--login", "all=admin:s3cret"]);
+    let chmod =
+        |m: u32| std::fs::set_permissions(&sim.config, std::fs::Permissions::from_mode(m)).unwrap();
+    let conf = path_str(&sim.config);
+    let warning = format!(
+        "warning: {conf} holds a login and other users can read it (mode 0644) – its passwords are exposed: chmod 600 {conf}"
+    );
+    chmod(0o644);
+    for cmd in ["master", "status"] {
+        let out = sim.cmd().arg(cmd).assert().success().get_output().clone();
+        let err = stderr_of(&out);
+        assert_eq!(err.matches(&warning).count(), 1, "{cmd}: {err}");
+        assert!(!err.contains("s3cret"), "{err}");
+    }
+    chmod(0o600);
+    let out = sim
+        .cmd()
+        .arg("master")
+        .assert()
+        .success()
+        .get_output()
+        .clone();
+    assert!(!stderr_of(&out).contains("other users can read"));
+    // No login in the file: nothing to hide.
+    let text = sim
+        .config_text()
+        .replace("login = admin:s3cret", "#login = <user>:<password>");
+    sim.write_config(&text);
+    chmod(0o644);
+    let out = sim.cmd().arg("status").assert().get_output().clone();
+    assert!(
+        !stderr_of(&out).contains("other users can read"),
+        "{}",
+        stderr_of(&out)
+    );
+}

@@ -405,3 +405,117 @@ fn interrupt_only(child: Child, sig: Signal, expect: &str) {
     assert_eq!(out.status.code(), Some(1));
     assert!(stderr_of(&out).contains(expect), "{}", stderr_of(&out));
 }
+
+/// True once process `pid` is blocked reading its stdin.
+fn reading_stdin(pid: u32) -> bool {
+    std::fs::read_to_string(format!("/proc/{pid}/syscall"))
+        .is_ok_and(|s| s.split_whitespace().take(2).eq(["0", "0x0"]))
+}
+
+/// True once no signal is pending for process `pid` (it has handled what came).
+fn no_signal_pending(pid: u32) -> bool {
+    std::fs::read_to_string(format!("/proc/{pid}/status")).is_ok_and(|s| {
+        s.lines()
+            .filter(|l| l.starts_with("SigPnd:") || l.starts_with("ShdPnd:"))
+            .all(|l| {
+                l.split_whitespace()
+                    .nth(1)
+                    .is_some_and(|v| v.trim_start_matches('0').is_empty())
+            })
+    })
+}
+
+/// A second signal ends the command at once with the shell's convention, 128 + the
+/// signal: 143 for SIGTERM (it was 130, SIGINT's code, for both), 130 for SIGINT.
+/// `set apwd` waiting for the password on stdin does not end on the first signal (the
+/// read goes on), so the second one is what ends it.
+#[test]
+fn a_second_signal_ends_at_once_with_128_plus_the_signal() {
+    let sim = Sim::start(1, &[]);
+    for (first, second, code) in [
+        (Signal::SIGINT, Signal::SIGTERM, 143),
+        (Signal::SIGTERM, Signal::SIGINT, 130),
+    ] {
+        let mut child = sim
+            .std_cmd()
+            .args(["set", "apwd", "-f", "fos1"])
+            .stdin(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let _stdin = child.stdin.take();
+        let pid = child.id();
+        assert!(
+            wait_until(Duration::from_secs(10), || reading_stdin(pid)),
+            "the command did not wait for the password"
+        );
+        kill(Pid::from_raw(pid as i32), first).unwrap();
+        assert!(
+            wait_until(Duration::from_secs(10), || no_signal_pending(pid)),
+            "{first} not handled"
+        );
+        kill(Pid::from_raw(pid as i32), second).unwrap();
+        let out = wait_output(child, Duration::from_secs(15));
+        assert_eq!(
+            out.status.code(),
+            Some(code),
+            "{first} then {second}: {}",
+            stderr_of(&out)
+        );
+    }
+    assert!(sim.http_requests(1).is_empty());
+}
+
+/// `scan -x` resolves the host names of the file before it takes the device lock (a
+/// resolver has no time limit; a promotion must not wait behind DNS). glibc's resolver
+/// opens the `HOSTALIASES` file for a name without a dot before it asks any name
+/// server: a FIFO there shows when the lookup starts and holds it there, so no query
+/// leaves the machine. The test holds the lock meanwhile.
+#[test]
+fn scan_x_resolves_host_names_before_taking_the_lock() {
+    use nix::fcntl::{Flock, FlockArg};
+    use std::os::unix::fs::OpenOptionsExt;
+    let sim = Sim::start(1, &[]);
+    let text = sim.config_text().replace(
+        &format!("host = {}", sim.host(1)),
+        "host = berofos-dns-test",
+    );
+    assert!(text.contains("berofos-dns-test"));
+    sim.write_config(&text);
+    let fifo = sim.dir.path().join("hostaliases");
+    nix::unistd::mkfifo(&fifo, nix::sys::stat::Mode::S_IRWXU).expect("mkfifo");
+    let f = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .open(sim.lock_path())
+        .expect("lock file");
+    let held = Flock::lock(f, FlockArg::LockExclusiveNonblock).expect("take the lock");
+    let mut child = sim
+        .std_cmd()
+        .env("HOSTALIASES", &fifo)
+        .args(["-t", "2", "scan", "-x", "-h", &sim.host(1)])
+        .spawn()
+        .unwrap();
+    // Opening the FIFO for writing without blocking works once the resolver opens it.
+    let mut writer = None;
+    let resolving = wait_until(Duration::from_secs(15), || {
+        writer = std::fs::OpenOptions::new()
+            .write(true)
+            .custom_flags(nix::libc::O_NONBLOCK)
+            .open(&fifo)
+            .ok();
+        writer.is_some()
+    });
+    // Killed while the lookup waits on the FIFO (still open here): nothing is asked of
+    // a name server.
+    let _ = child.kill();
+    let _ = child.wait();
+    drop(writer);
+    drop(held);
+    assert!(
+        resolving,
+        "scan -x did not look the host name up while another process held the lock"
+    );
+    assert_eq!(sim.config_text(), text);
+}

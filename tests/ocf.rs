@@ -489,20 +489,129 @@ fn promote_and_demote_refresh_the_score() {
     assert_eq!(a.state().as_deref(), Some("unpromoted"));
 }
 
+/// A stand-in for Pacemaker's `crm_node` first on the agent's PATH (no cluster runs in
+/// these tests): `script` is the body of a shell script.
+fn stand_in_crm_node(a: &Agent, script: &str) {
+    let path = a.dir.path().join("bin/crm_node");
+    std::fs::write(&path, format!("#!/bin/sh\n{script}\n")).unwrap();
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+}
+
+/// The node's name decides the relay direction. Without OCF_RESKEY_CRM_meta_on_node
+/// and a working `crm_node -n`, nothing is done on a guess (the host name used to be
+/// taken): promote fails naming the problem and touches no berofos, the promoted
+/// monitor fails, no promotion score is set; demote and stop still work.
 #[test]
-fn node_name_falls_back_to_the_host_name() {
+fn without_a_node_name_nothing_is_switched_on_a_guess() {
     let host = nix::unistd::gethostname().unwrap().into_string().unwrap();
     let mut a = Agent::new("unused");
     a.set("OCF_RESKEY_CRM_meta_on_node", None);
     a.set("OCF_RESKEY_master_node", Some(&host));
-    let r = a.run("start");
-    assert_eq!(r.code, 0);
+    let b = Berofos::start(2, &a.config(), &[]);
+    // First no crm_node at all, then one that cannot reach the cluster.
+    for (standin, why) in [
+        (None, "crm_node not found"),
+        (
+            Some("echo 'crm_node: could not connect to the cluster' >&2; exit 1"),
+            "could not connect to the cluster",
+        ),
+    ] {
+        if let Some(script) = standin {
+            stand_in_crm_node(&a, script);
+        }
+        a.put_state(None);
+        let r = a.run("start");
+        assert_eq!(r.code, 0, "{}", r.stderr);
+        assert!(
+            r.stderr
+                .contains("promotion score not set: this node's cluster name is unknown")
+                && r.stderr.contains(why)
+                && !r.stderr.contains("promotion score 100"),
+            "{}",
+            r.stderr
+        );
+        let r = a.run("promote");
+        assert_eq!(r.code, 1, "{}", r.stderr);
+        let reason = r.reason().unwrap_or_default();
+        assert!(
+            reason.starts_with("no berofos touched: this node's cluster name is unknown")
+                && reason.contains("OCF_RESKEY_CRM_meta_on_node"),
+            "{}",
+            r.stderr
+        );
+        assert_eq!(a.state().as_deref(), Some("unpromoted"));
+        assert!(
+            b.sim.http_requests(1).is_empty() && b.sim.http_requests(2).is_empty(),
+            "a berofos was touched: {}",
+            r.stderr
+        );
+        assert_eq!((b.mode(1), b.mode(2)), ("0".to_string(), "0".to_string()));
+        // A promoted instance cannot know which mode is right either.
+        a.put_state(Some("promoted"));
+        for interval in ["10000", "0"] {
+            let r = a.run_with("monitor", &[("OCF_RESKEY_CRM_meta_interval", interval)]);
+            assert_eq!(r.code, 1, "{}", r.stderr);
+            assert!(
+                r.reason()
+                    .unwrap_or_default()
+                    .starts_with("relays not checked: this node's cluster name is unknown"),
+                "{}",
+                r.stderr
+            );
+        }
+        assert_eq!(a.run("demote").code, 0);
+        assert_eq!(a.run("stop").code, 0);
+        assert_eq!(a.state(), None);
+    }
+}
+
+/// A cluster tool that writes more than a pipe holds (64 KiB) before it exits: its
+/// output is read while it runs. It used to block on the full pipe until it was killed
+/// as "did not finish in time", and its answer was lost (here: a master_node that
+/// is not a node of the cluster went unnoticed).
+#[test]
+fn a_chatty_cluster_tool_is_read_while_it_runs() {
+    let a = Agent::new("xivo1");
+    stand_in_crm_node(
+        &a,
+        r#"[ "$1" = -l ] || exit 1
+i=0
+while [ $i -lt 3000 ]; do
+    echo "chatter:line:$i:xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+    echo "chatter:line:$i:xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx" >&2
+    i=$((i+1))
+done
+echo "1 xivo2 member"
+echo "2 xivo3 member""#,
+    );
+    let r = a.run("validate-all");
+    assert_eq!(r.code, 6, "{}", r.stderr);
     assert!(
-        r.stderr
-            .contains(&format!("promotion score 100 (node {host} is master_node)")),
+        r.reason()
+            .unwrap_or_default()
+            .starts_with("master_node=xivo1 is not a node of this cluster (nodes: xivo2, xivo3)"),
         "{}",
         r.stderr
     );
+}
+
+/// Without OCF_RESKEY_CRM_meta_on_node, `crm_node -n` names the node.
+#[test]
+fn node_name_from_crm_node() {
+    let mut a = Agent::new("unused");
+    a.set("OCF_RESKEY_CRM_meta_on_node", None);
+    stand_in_crm_node(&a, r#"[ "$1" = -n ] && echo xivo1 || exit 1"#);
+    let b = Berofos::start(1, &a.config(), &[]);
+    assert_eq!(a.run("start").code, 0);
+    let r = a.run("promote");
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(
+        r.stderr
+            .contains("promotion score 100 (node xivo1 is master_node)"),
+        "{}",
+        r.stderr
+    );
+    assert_eq!(b.mode(1), "1");
 }
 
 // ---------------------------------------------------------------- validate-all
@@ -721,6 +830,126 @@ fn broken_section_counts_as_failed() {
     assert_eq!(r.code, 0, "{}", r.stderr);
 }
 
+/// A duplicate section is ignored by the agent too (it used to count as a failed
+/// berofos, `[fos1#dup..]`, and fail every promotion).
+#[test]
+fn a_duplicate_section_is_ignored() {
+    let a = Agent::new("xivo1");
+    let b = Berofos::start(2, &a.config(), &[]);
+    let text = std::fs::read_to_string(a.config()).unwrap();
+    std::fs::write(
+        a.config(),
+        format!("{text}\n[fos1]\nhost = 127.0.0.99\nport = 1\n"),
+    )
+    .unwrap();
+    let r = a.run("validate-all");
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(a.run("start").code, 0);
+    let r = a.run("promote");
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(!r.stderr.contains("#dup"), "{}", r.stderr);
+    assert_eq!((b.mode(1), b.mode(2)), ("1".to_string(), "1".to_string()));
+    assert_eq!(a.run("monitor").code, 8);
+}
+
+/// Whether some process holds the device lock of `config` (in the agent's lock folder).
+fn lock_held(a: &Agent) -> bool {
+    use nix::fcntl::{Flock, FlockArg};
+    let f = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open(xivo_berofos::lock::path_in(a.dir.path(), &a.config()))
+        .expect("the lock file");
+    Flock::lock(f, FlockArg::LockExclusiveNonblock).is_err()
+}
+
+/// The workers of a parallel switch may outlive the switch (a signal ends the wait
+/// for them at once), but never the lock: no request of theirs is sent after it is
+/// released. Here a SIGTERM ends the promote's wait while the slow berofos has not
+/// answered the write yet; the agent then sets the score (a stand-in crm_attribute
+/// that takes 3 s) while the worker, once answered, sends its read-back: the lock must
+/// still be held when that request arrives (it used to be released with the switch).
+#[test]
+fn no_request_after_the_lock_is_released() {
+    use nix::sys::signal::{kill, Signal};
+    let a = Agent::new("xivo1");
+    let b = Berofos::start(1, &a.config(), &["--fault", "1=slow:1500"]);
+    let tool = a.dir.path().join("bin/crm_attribute");
+    std::fs::write(&tool, "#!/bin/sh\nexec /bin/sleep 3\n").unwrap();
+    std::fs::set_permissions(&tool, std::fs::Permissions::from_mode(0o755)).unwrap();
+    a.put_state(Some("unpromoted"));
+    let child = a
+        .command(BIN, &["ocf", "promote"], &[])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let pid = nix::unistd::Pid::from_raw(child.id() as i32);
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = tx.send(child.wait_with_output());
+    });
+    assert!(
+        common::wait_until(Duration::from_secs(10), || b.sim.http_requests(1).len()
+            == 1),
+        "the promote did not send its write"
+    );
+    kill(pid, Signal::SIGTERM).unwrap();
+    let read_back = common::wait_until(Duration::from_secs(10), || {
+        b.sim.http_requests(1).len() >= 2
+    });
+    let held = read_back && lock_held(&a);
+    let out = rx
+        .recv_timeout(Duration::from_secs(20))
+        .unwrap_or_else(|_| {
+            let _ = kill(pid, Signal::SIGKILL);
+            panic!("the agent did not end")
+        });
+    let err = String::from_utf8_lossy(&out.unwrap().stderr).into_owned();
+    assert!(read_back, "no read-back was sent: {err}");
+    assert!(
+        held,
+        "a request was sent after the lock was released: {err}"
+    );
+    assert!(!lock_held(&a), "the lock is free once the agent ended");
+}
+
+/// A bnfos.conf with a login that other users can read: the agent logs it, with the
+/// fix, once per action that reads the file.
+#[test]
+fn a_login_other_users_can_read_is_logged_once_per_action() {
+    let a = Agent::new("xivo1");
+    let _b = Berofos::start(1, &a.config(), &["--login", "all=admin:s3cret"]);
+    std::fs::set_permissions(a.config(), std::fs::Permissions::from_mode(0o640)).unwrap();
+    let conf = a.config().display().to_string();
+    let warning = format!(
+        "{conf} holds a login and other users can read it (mode 0640) – its passwords are exposed: chmod 600 {conf}"
+    );
+    a.put_state(Some("unpromoted"));
+    a.syslog();
+    for action in ["validate-all", "promote", "monitor"] {
+        let r = a.run(action);
+        assert!(r.code == 0 || r.code == 8, "{action}: {}", r.stderr);
+        assert_eq!(
+            r.stderr.matches(&warning).count(),
+            1,
+            "{action}: {}",
+            r.stderr
+        );
+        let logged = a.syslog();
+        assert_eq!(
+            logged.iter().filter(|l| l.contains(&warning)).count(),
+            1,
+            "{action}: {logged:?}"
+        );
+        assert!(!r.stderr.contains("s3cret"));
+    }
+    std::fs::set_permissions(a.config(), std::fs::Permissions::from_mode(0o600)).unwrap();
+    let r = a.run("monitor");
+    assert_eq!(r.code, 8, "{}", r.stderr);
+    assert!(!r.stderr.contains("other users can read"), "{}", r.stderr);
+}
+
 #[test]
 fn deep_monitor_warns_about_silent_berofos_and_stays_0() {
     let a = Agent::new("xivo1");
@@ -754,6 +983,8 @@ fn a_held_lock_is_a_clear_error_in_time() {
 fn ocf_tester(a: &Agent, agent: &Path, config: &Path, extra: &[(&str, &str)]) -> Run {
     let host = nix::unistd::gethostname().unwrap().into_string().unwrap();
     let master = format!("master_node={host}");
+    // No cluster here: name the node as Pacemaker would (the agent never guesses it).
+    let on_node = format!("CRM_meta_on_node={host}");
     let config = format!("config={}", config.display());
     let t = Instant::now();
     let out = a
@@ -765,6 +996,8 @@ fn ocf_tester(a: &Agent, agent: &Path, config: &Path, extra: &[(&str, &str)]) ->
                 "-o",
                 &master,
                 "-o",
+                &on_node,
+                "-o",
                 &config,
                 agent.to_str().unwrap(),
             ],
@@ -772,7 +1005,6 @@ fn ocf_tester(a: &Agent, agent: &Path, config: &Path, extra: &[(&str, &str)]) ->
         )
         .env("PATH", "/usr/bin:/bin")
         .env("XIVO_BEROFOS_SYSLOG_SOCKET", "/nonexistent/syslog")
-        .env_remove("OCF_RESKEY_CRM_meta_on_node")
         .output()
         .expect("ocf-tester (apt-get install resource-agents)");
     run_of(out, t.elapsed())

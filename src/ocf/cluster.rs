@@ -3,12 +3,13 @@
 //! Both go through Pacemaker's command-line tools (`crm_node -n`,
 //! `crm_attribute --promotion`), found in `HA_SBIN_DIR` or on PATH, run with a bounded
 //! wait, and never with a secret in their arguments. A missing tool is logged, never
-//! fatal: the agent also runs where no cluster does (ocf-tester, a test machine).
+//! fatal: the agent also runs where no cluster does (ocf-tester, a test machine); only
+//! an unknown node name stops what depends on it (see [`node_name`]).
 
 use crate::log;
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
-use std::sync::OnceLock;
+use std::sync::{mpsc, OnceLock};
 use std::time::{Duration, Instant};
 
 /// The longest a cluster tool may take.
@@ -32,7 +33,19 @@ pub fn find_tool(name: &str) -> Option<PathBuf> {
         .find(|p| p.is_file())
 }
 
-/// Runs a tool with a bounded wait; `Ok(stdout)` on exit status 0.
+/// Reads a pipe to its end in a thread of its own; the text comes on the channel.
+fn drain(mut pipe: impl std::io::Read + Send + 'static) -> mpsc::Receiver<Vec<u8>> {
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        let mut buf = Vec::new();
+        let _ = pipe.read_to_end(&mut buf);
+        let _ = tx.send(buf);
+    });
+    rx
+}
+
+/// Runs a tool with a bounded wait; `Ok(stdout)` on exit status 0. Its output is read
+/// while it runs: a tool that writes more than a pipe holds must not block on it.
 fn run_tool(name: &str, args: &[&str]) -> Result<String, String> {
     let path = find_tool(name).ok_or_else(|| format!("{name} not found in HA_SBIN_DIR or PATH"))?;
     let mut child = Command::new(&path)
@@ -42,12 +55,14 @@ fn run_tool(name: &str, args: &[&str]) -> Result<String, String> {
         .stderr(Stdio::piped())
         .spawn()
         .map_err(|e| format!("cannot run {}: {e}", path.display()))?;
+    let stdout = child.stdout.take().map(drain);
+    let stderr = child.stderr.take().map(drain);
     let end = DEADLINE.get().map_or(Instant::now() + TOOL_LIMIT, |&d| {
         d.min(Instant::now() + TOOL_LIMIT)
     });
-    loop {
+    let status = loop {
         match child.try_wait() {
-            Ok(Some(_)) => break,
+            Ok(Some(status)) => break status,
             Ok(None) if Instant::now() < end => std::thread::sleep(Duration::from_millis(10)),
             Ok(None) | Err(_) => {
                 let _ = child.kill();
@@ -60,46 +75,50 @@ fn run_tool(name: &str, args: &[&str]) -> Result<String, String> {
                 ));
             }
         }
-    }
-    let out = child
-        .wait_with_output()
-        .map_err(|e| format!("{}: {e}", path.display()))?;
-    if out.status.success() {
-        Ok(String::from_utf8_lossy(&out.stdout).trim().to_string())
+    };
+    // The rest of the output; bounded too (a child of the tool may hold the pipe).
+    let text = |rx: Option<mpsc::Receiver<Vec<u8>>>| {
+        let left = end.saturating_duration_since(Instant::now());
+        rx.and_then(|rx| rx.recv_timeout(left.max(Duration::from_millis(100))).ok())
+            .map(|b| String::from_utf8_lossy(&b).trim().to_string())
+            .unwrap_or_default()
+    };
+    let (out, err) = (text(stdout), text(stderr));
+    if status.success() {
+        Ok(out)
     } else {
         Err(format!(
-            "{} {} failed ({}): {}",
+            "{} {} failed ({status}): {err}",
             path.display(),
             args.join(" "),
-            out.status,
-            String::from_utf8_lossy(&out.stderr).trim()
         ))
     }
 }
 
-/// This node's cluster name: `OCF_RESKEY_CRM_meta_on_node`, else `crm_node -n`, else
-/// the host name.
-pub fn node_name() -> String {
-    static NODE: OnceLock<String> = OnceLock::new();
+/// This node's cluster name: `OCF_RESKEY_CRM_meta_on_node`, else `crm_node -n`.
+/// Never a guess such as the host name: it decides which way the relays go, and a host
+/// name in another form than `master_node` (full vs short) would send the lines to the
+/// wrong XiVO. `Err` says why neither source gave it.
+pub fn node_name() -> Result<String, String> {
+    static NODE: OnceLock<Result<String, String>> = OnceLock::new();
     NODE.get_or_init(find_node_name).clone()
 }
 
-fn find_node_name() -> String {
+fn find_node_name() -> Result<String, String> {
     if let Some(n) = std::env::var("OCF_RESKEY_CRM_meta_on_node")
         .ok()
         .filter(|n| !n.trim().is_empty())
     {
-        return n.trim().to_string();
+        return Ok(n.trim().to_string());
     }
-    match run_tool("crm_node", &["-n"]) {
-        Ok(n) if !n.is_empty() => return n,
-        Ok(_) => log::debug("crm_node -n printed nothing; using the host name"),
-        Err(e) => log::debug(&format!("{e}; using the host name")),
-    }
-    nix::unistd::gethostname()
-        .ok()
-        .and_then(|h| h.into_string().ok())
-        .unwrap_or_default()
+    let why = match run_tool("crm_node", &["-n"]) {
+        Ok(n) if !n.is_empty() => return Ok(n),
+        Ok(_) => "crm_node -n printed nothing".to_string(),
+        Err(e) => e,
+    };
+    Err(format!(
+        "this node's cluster name is unknown: OCF_RESKEY_CRM_meta_on_node is not set and {why}"
+    ))
 }
 
 /// The node names of the cluster (`crm_node -l`), or `None` when no cluster answers.

@@ -130,9 +130,9 @@ pub fn run(action: Option<String>) -> i32 {
         .filter(|a| !a.is_empty())
         .or_else(|| env("__OCF_ACTION"));
     let Some(action) = name.as_deref().and_then(Action::parse) else {
-        eprint!("{USAGE}");
+        log::to_stderr(format_args!("{USAGE}"));
         if let Some(n) = name {
-            eprintln!("unknown action '{}'", n.escape_default());
+            log::to_stderr(format_args!("unknown action '{}'\n", n.escape_default()));
         }
         return OcfExit::ErrUnimplemented.code();
     };
@@ -176,7 +176,7 @@ fn finish(outcome: Outcome) -> i32 {
                 .chars()
                 .map(|c| if c.is_control() { ' ' } else { c })
                 .collect();
-            eprintln!("ocf-exit-reason:{line}");
+            log::to_stderr(format_args!("ocf-exit-reason:{line}\n"));
             f.exit.code()
         }
     }
@@ -187,12 +187,12 @@ fn env(name: &str) -> Option<String> {
 }
 
 fn meta_data() -> Outcome {
-    print!("{}", metadata::xml());
+    crate::out!("{}", metadata::xml());
     Ok(OcfExit::Success)
 }
 
 fn usage() -> Outcome {
-    print!("{USAGE}");
+    crate::out!("{USAGE}");
     Ok(OcfExit::Success)
 }
 
@@ -321,6 +321,13 @@ fn broken_section(cfg: &ConfigFile, name: &str, e: &Error) -> Fault {
     )
 }
 
+/// Logs (once per action: each action reads the file once) a login other users can read.
+fn warn_exposed(cfg: &ConfigFile) {
+    if let Some(w) = cfg.exposed_login() {
+        log::warn(&w);
+    }
+}
+
 /// Reads the configuration and picks the selected sections. `Ok(None)`: not
 /// configured (no file, or a file without any section).
 fn select(p: &Params) -> Result<Option<Selection>, String> {
@@ -337,6 +344,7 @@ fn select(p: &Params) -> Result<Option<Selection>, String> {
     for w in &cfg.warnings {
         log::debug(w);
     }
+    warn_exposed(&cfg);
     if cfg.sections.is_empty() && p.devices.is_none() {
         log::warn(&format!(
             "{} has no [section]: no berofos to switch",
@@ -360,6 +368,9 @@ fn select(p: &Params) -> Result<Option<Selection>, String> {
     }
     Ok(Some(sel))
 }
+
+/// What to do when this node's name is unknown ([`cluster::node_name`]).
+const NODE_NAME_HINT: &str = "Pacemaker passes OCF_RESKEY_CRM_meta_on_node; by hand, set it to the node's cluster name (crm_node -n)";
 
 /// This node's relay mode: 1 (A--B) on `master_node`, else 0 (A--D).
 pub fn mode_for(p: &Params, node: &str) -> Mode {
@@ -440,9 +451,16 @@ impl Agent {
             .map_err(|e| Failure::new(OcfExit::ErrGeneric, e))
     }
 
+    /// Sets the promotion score; without the node name none is set (a score on a guess
+    /// could get the wrong node promoted), so Pacemaker does not promote this node.
     fn set_score(&self, p: &Params) {
-        let (score, why) = score_for(p, &cluster::node_name());
-        cluster::set_score(score, &why);
+        match cluster::node_name() {
+            Ok(node) => {
+                let (score, why) = score_for(p, &node);
+                cluster::set_score(score, &why);
+            }
+            Err(e) => log::error(&format!("promotion score not set: {e} – {NODE_NAME_HINT}")),
+        }
     }
 
     /// `master_node` must name a node of the cluster: a typo, or a full domain name
@@ -470,11 +488,14 @@ impl Agent {
                 "{} does not exist: berofos is not configured",
                 p.config.display()
             )),
-            Some(cfg) => log::debug(&format!(
-                "{}: {} berofos section(s) valid",
-                p.config.display(),
-                cfg.sections.iter().filter(|s| p.selects(&s.name)).count()
-            )),
+            Some(cfg) => {
+                warn_exposed(&cfg);
+                log::debug(&format!(
+                    "{}: {} berofos section(s) valid",
+                    p.config.display(),
+                    cfg.sections.iter().filter(|s| p.selects(&s.name)).count()
+                ));
+            }
         }
         Ok(OcfExit::Success)
     }
@@ -522,24 +543,35 @@ impl Agent {
             ));
         }
         let p = Params::from_env()?;
-        let node = cluster::node_name();
-        let mode = mode_for(&p, &node);
         // The lines first: nothing may delay the switch.
         let switched = match select(&p).map_err(|e| Failure::new(OcfExit::ErrGeneric, e))? {
             None => {
                 log::info(crate::config::NOT_CONFIGURED);
-                Ok(())
+                Ok(None)
             }
-            Some(sel) => self.switch(&p, mode, sel),
+            // The node's name decides the direction: never switch on a guess.
+            Some(sel) => match cluster::node_name() {
+                Ok(node) => {
+                    let mode = mode_for(&p, &node);
+                    self.switch(&p, mode, sel).map(|()| Some((node, mode)))
+                }
+                Err(e) => Err(Failure::new(
+                    OcfExit::ErrGeneric,
+                    format!("no berofos touched: {e} – {NODE_NAME_HINT}"),
+                )),
+            },
         };
         // Then the score again, as Stateful does on promote and demote: Pacemaker may
         // apply a parameter change (prefer_master) with only a demote and a promote (a
         // Restart whose transition was aborted after the demote, e.g. by the fail
         // count it clears), never calling start; the score must follow the parameters.
         self.set_score(&p);
-        switched?;
+        let switched = switched?;
         self.record(State::Promoted)?;
-        log::info(&format!("promoted on node {node}: {}", mode.holder()));
+        match switched {
+            Some((node, mode)) => log::info(&format!("promoted on node {node}: {}", mode.holder())),
+            None => log::info("promoted"),
+        }
         Ok(OcfExit::Success)
     }
 
@@ -548,10 +580,13 @@ impl Agent {
     fn switch(&self, p: &Params, mode: Mode, sel: Selection) -> Result<(), Failure> {
         let deadline = self.deadline();
         let generic = |e: String| Failure::new(OcfExit::ErrGeneric, e);
-        let _lock = Lock::acquire(&p.config, deadline.at).map_err(|e| generic(e.to_string()))?;
+        let lock = std::sync::Arc::new(
+            Lock::acquire(&p.config, deadline.at).map_err(|e| generic(e.to_string()))?,
+        );
         let http = Http::new().map_err(|pr| generic(pr.describe("")))?;
         let total = sel.devices.len() + sel.broken.len();
-        let results = relay::switch_all(&http, &sel.devices, mode, p.timeout, deadline, true);
+        let results =
+            relay::switch_all(&http, &sel.devices, mode, p.timeout, deadline, true, &lock);
         // switch_all has logged each device failure in full; the sections, not yet.
         for b in &sel.broken {
             log::error(&b.full);
@@ -635,7 +670,13 @@ impl Agent {
         let Some(sel) = select(p).map_err(failed_promoted)? else {
             return Ok(OcfExit::RunningPromoted);
         };
-        let node = cluster::node_name();
+        // Without the node's name the right mode is unknown: fail rather than guess.
+        let node = cluster::node_name().map_err(|e| {
+            Failure::new(
+                OcfExit::ErrGeneric,
+                format!("relays not checked: {e} – {NODE_NAME_HINT}"),
+            )
+        })?;
         let mode = mode_for(p, &node);
         let http = Http::new().map_err(|pr| failed_promoted(pr.describe("")))?;
         let results = relay::read_all(&http, &sel.devices, p.timeout, self.deadline());
@@ -781,7 +822,9 @@ impl Agent {
     /// running, sets the promotion score again (prefer_master may have changed).
     fn reload_agent(&self) -> Outcome {
         let p = Params::from_env()?;
-        p.validate_config()?;
+        if let Some(cfg) = p.validate_config()? {
+            warn_exposed(&cfg);
+        }
         if self.state()?.is_some() {
             self.set_score(&p);
         }
