@@ -200,7 +200,6 @@ struct Lab {
     syslog: HashMap<&'static str, Syslog>,
     helpers: Vec<Child>,
     figures: Vec<(String, Duration)>,
-    token_ms: Option<u32>,
 }
 
 impl Lab {
@@ -292,6 +291,19 @@ impl Lab {
             .collect()
     }
 
+    /// The members of `node`'s membership as its corosync sees it
+    /// (`corosync-quorumtool -l`: one `NODEID VOTES NAME` line each).
+    fn corosync_members(&self, node: &str) -> Vec<String> {
+        self.on(node, &["corosync-quorumtool", "-l"])
+            .stdout
+            .lines()
+            .filter_map(|l| {
+                let w: Vec<&str> = l.split_whitespace().collect();
+                (w.len() >= 3 && w[0].parse::<u32>().is_ok()).then(|| w[2].to_string())
+            })
+            .collect()
+    }
+
     fn online(&self, seen_from: &str, node: &str) -> bool {
         elements(&self.crm_mon(seen_from), "node")
             .iter()
@@ -353,14 +365,26 @@ impl Lab {
 
     /// Writes a node's own files before its first start: corosync.conf, a seeded CIB,
     /// the agent where Pacemaker looks, and pacemakerd's environment.
-    fn prepare_node(&mut self, node: &'static str, corosync_conf: &str) {
+    fn prepare_node(&mut self, node: &'static str, corosync: &(String, Vec<u8>)) {
         let d = self.node_dir(node);
         let mkdir = |p: &Path| std::fs::create_dir_all(p).expect("node folder");
         mkdir(&d.join("etc/corosync"));
         mkdir(&d.join("lib/pacemaker/cib"));
         mkdir(&d.join("ocf/xivo"));
         mkdir(&d.join("log"));
-        std::fs::write(d.join("etc/corosync/corosync.conf"), corosync_conf).expect("corosync.conf");
+        std::fs::write(d.join("etc/corosync/corosync.conf"), &corosync.0).expect("corosync.conf");
+        let key = d.join("etc/corosync/authkey");
+        std::fs::write(&key, &corosync.1).expect("authkey");
+        std::fs::set_permissions(&key, std::os::unix::fs::PermissionsExt::from_mode(0o400))
+            .expect("authkey mode");
+        // The harness's fence agent, where the fencer looks for fence_* (the node's
+        // own /usr/sbin layer).
+        mkdir(&d.join("sbin"));
+        std::fs::copy(
+            root().join("tests/twonode/fence_xivolab"),
+            d.join("sbin/fence_xivolab"),
+        )
+        .expect("fence agent");
         // The node's own name service: both XiVOs by name, and no DNS server (the
         // machine's resolver is not on this LAN: a query would only wait for nothing).
         std::fs::write(
@@ -483,7 +507,6 @@ impl Lab {
             syslog: HashMap::new(),
             helpers: Vec::new(),
             figures: Vec::new(),
-            token_ms,
         };
         step(&format!(
             "network {} (state in {})",
@@ -493,9 +516,9 @@ impl Lab {
         lab.plumbing("net.sh", &["up", &lab.state_str(), &lab.prefix.clone()]);
         step("two berofos on the LAN (198.18.1.11, .12; ports 80 and 50123)");
         lab.start_berofos();
-        let conf = corosync_conf(&lab.state, token_ms);
+        let corosync = corosync_files(&lab.state, token_ms);
         for n in NODES {
-            lab.prepare_node(n, &conf.replace("@NODE@", n));
+            lab.prepare_node(n, &corosync);
         }
         step("both nodes up");
         let t = Instant::now();
@@ -529,7 +552,7 @@ impl Lab {
             } else {
                 eprintln!("----- {n} is not running");
             }
-            for f in ["pacemaker.log", "corosync.log"] {
+            for f in ["pacemaker.log", "var/corosync/corosync.log"] {
                 let text = std::fs::read_to_string(self.node_dir(n).join("log").join(f))
                     .unwrap_or_default();
                 let lines: Vec<&str> = text.lines().collect();
@@ -596,41 +619,35 @@ impl Drop for Lab {
     }
 }
 
-/// corosync.conf of the pair (`@NODE@` is replaced per node, for its log file).
-fn corosync_conf(state: &Path, token_ms: Option<u32>) -> String {
-    let token = token_ms.map_or(String::new(), |t| format!("    token: {t}\n"));
-    format!(
-        "totem {{
-    version: 2
-    cluster_name: xivo
-    transport: knet
-    crypto_cipher: none
-    crypto_hash: none
-{token}}}
-nodelist {{
-    node {{
-        name: xivo1
-        nodeid: 1
-        ring0_addr: 198.18.0.1
-    }}
-    node {{
-        name: xivo2
-        nodeid: 2
-        ring0_addr: 198.18.0.2
-    }}
-}}
-quorum {{
-    provider: corosync_votequorum
-    two_node: 1
-}}
-logging {{
-    to_logfile: yes
-    logfile: {}/@NODE@/log/corosync.log
-    to_syslog: no
-    timestamp: hires
-}}
-",
-        state.display()
+/// corosync.conf of the pair as pcs-examples/cluster-setup.sh writes it (run verbatim,
+/// with its COROSYNC_CONF setting: no pcsd here), and one authkey for both nodes.
+fn corosync_files(state: &Path, token_ms: Option<u32>) -> (String, Vec<u8>) {
+    let conf = state.join("corosync.conf");
+    let key = state.join("authkey");
+    let mut cmd = Command::new("sh");
+    cmd.arg(root().join("pcs-examples/cluster-setup.sh"))
+        .env_clear()
+        .env("PATH", "/usr/sbin:/usr/bin:/sbin:/bin")
+        .env("NODE1", "xivo1")
+        .env("NODE1_ADDR", "198.18.0.1")
+        .env("NODE2", "xivo2")
+        .env("NODE2_ADDR", "198.18.0.2")
+        .env("COROSYNC_CONF", &conf);
+    if let Some(t) = token_ms {
+        cmd.env("TOKEN", t.to_string());
+    }
+    let out = exec(&mut cmd, Duration::from_secs(120), true).unwrap_or_else(|e| panic!("{e}"));
+    assert!(out.ok(), "cluster-setup.sh failed:\n{}", out.both());
+    let out = exec(
+        Command::new("corosync-keygen").arg("-k").arg(&key),
+        Duration::from_secs(30),
+        true,
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    assert!(out.ok(), "corosync-keygen failed:\n{}", out.both());
+    (
+        std::fs::read_to_string(&conf).expect("corosync.conf"),
+        std::fs::read(&key).expect("authkey"),
     )
 }
 
@@ -757,14 +774,27 @@ fn failover_and_back(lab: &mut Lab, check_modedef: bool) {
     step("b. xivo1 dies (SIGKILL to its init)");
     let t = Instant::now();
     lab.kill_node("xivo1");
+    // Corosync's detection, as the survivor sees it: xivo1 leaves its partition.
+    let mut detected: Option<Duration> = None;
     let d = lab.wait(ROLE_CHANGE, "relays 00 (xivo2 has the lines)", || {
+        if detected.is_none() && !lab.corosync_members("xivo2").contains(&"xivo1".to_string()) {
+            detected = Some(t.elapsed());
+        }
         lab.relays() == "00"
     });
+    let detected = detected.unwrap_or(d);
+    lab.figure(
+        "b. master killed -> xivo2 sees it gone (corosync)",
+        detected,
+    );
     lab.figure("b. master killed -> lines on xivo2", d);
+    lab.figure(
+        "b. xivo2 sees it gone -> lines on xivo2",
+        d.saturating_sub(detected),
+    );
     lab.wait(ROLE_CHANGE, "xivo2 Promoted", || {
         lab.promoted("xivo2") == ["xivo2"]
     });
-    let _ = t;
 
     if check_modedef {
         step("c. fos1 power-cycles into its power-up mode (relay 1) while xivo1 is dead");
@@ -964,20 +994,177 @@ fn no_failback(lab: &mut Lab) {
     assert_eq!(lab.promoted(other), [other.to_string()]);
 }
 
+/// g: the partition with fencing, the recommended set-up: a power controller on the
+/// LAN (like a server's BMC) and the harness's fence agent, created with `pcs stonith
+/// create`, and fencing-policy.sh so that the node with the services (and the lines)
+/// wins the fence race.
+fn partition_with_fencing(lab: &mut Lab) {
+    step("g. the power controller on the LAN (198.18.1.30:7001), one fence device per node");
+    let state = lab.state_str();
+    lab.plumbing("net.sh", &["host", &state, "power", "198.18.1.30"]);
+    let nodes_dir = lab.state.join("power");
+    let node_sh = script("node.sh");
+    for n in NODES {
+        let dir = nodes_dir.join(n);
+        std::fs::create_dir_all(&dir).expect("power dir");
+        for (what, cmd) in [
+            ("off", format!("exec bash {node_sh} kill {state} {n}\n")),
+            (
+                "on",
+                format!("exec bash {node_sh} start {state} {n} >/dev/null\n"),
+            ),
+            ("status", format!("exec bash {node_sh} alive {state} {n}\n")),
+        ] {
+            let f = dir.join(what);
+            std::fs::write(&f, format!("#!/bin/sh\n{cmd}")).expect("power command");
+            std::fs::set_permissions(&f, std::os::unix::fs::PermissionsExt::from_mode(0o755))
+                .expect("chmod");
+        }
+    }
+    let power_log = lab.state.join("power.log");
+    let mut child = Command::new("ip")
+        .args(["netns", "exec", &format!("{}power", lab.prefix), "python3"])
+        .arg(script("power-controller"))
+        .args(["--listen", "198.18.1.30:7001", "--nodes-dir"])
+        .arg(&nodes_dir)
+        .arg("--log")
+        .arg(&power_log)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("start the power controller");
+    let mut out = BufReader::new(child.stdout.take().expect("stdout"));
+    lab.helpers.push(child);
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut line = String::new();
+        let _ = out.read_line(&mut line);
+        let _ = tx.send(line);
+        let mut sink = Vec::new();
+        let _ = out.read_to_end(&mut sink);
+    });
+    let ready = rx
+        .recv_timeout(Duration::from_secs(10))
+        .expect("power controller ready within 10 s");
+    assert!(ready.starts_with("ready"), "power controller: {ready}");
+
+    let holder = lab.promoted("xivo1")[0].clone();
+    let other = if holder == "xivo1" { "xivo2" } else { "xivo1" };
+    let relays = lab.relays();
+    for n in NODES {
+        lab.must_on(
+            &holder,
+            &[
+                "pcs",
+                "stonith",
+                "create",
+                &format!("fence-{n}"),
+                "fence_xivolab",
+                "ip=198.18.1.30",
+                "ipport=7001",
+                &format!("plug={n}"),
+                &format!("pcmk_host_list={n}"),
+            ],
+        );
+    }
+    lab.example(
+        &holder,
+        "fencing-policy.sh",
+        &[("SERVICES", "xivo-services")],
+    );
+    lab.wait(ROLE_CHANGE, "both fence devices started", || {
+        let xml = lab.crm_mon(&holder);
+        NODES
+            .iter()
+            .all(|n| !roles_in(&xml, &format!("fence-{n}")).is_empty())
+    });
+
+    step(&format!(
+        "g. cluster link down: {holder} (services, lines) must win, {other} be fenced"
+    ));
+    let cut = now_ms();
+    let t = Instant::now();
+    lab.ring("down");
+    let d = lab.wait(ROLE_CHANGE, &format!("{other} powered off"), || {
+        std::fs::read_to_string(&power_log)
+            .unwrap_or_default()
+            .contains(&format!("request: off {other}"))
+            && !lab.node_alive(other)
+    });
+    lab.figure("g. link cut -> the other node fenced", d);
+    lab.wait(ROLE_CHANGE, &format!("{other} powered on again"), || {
+        lab.node_alive(other)
+    });
+    std::thread::sleep((MONITOR * 2).min(lab.left()));
+    assert_eq!(
+        lab.promoted(&holder),
+        [holder.clone()],
+        "{holder} keeps the lines"
+    );
+    let power = std::fs::read_to_string(&power_log).unwrap_or_default();
+    assert!(
+        !power.contains(&format!("request: off {holder}")),
+        "{holder}, the node with the services, was fenced:\n{power}"
+    );
+
+    step("g. the link is back: the fenced node rejoins, unpromoted");
+    lab.ring("up");
+    lab.wait(ROLE_CHANGE, &format!("{other} online again"), || {
+        lab.online(&holder, other)
+    });
+    lab.wait(ROLE_CHANGE, &format!("{other} Unpromoted"), || {
+        roles_in(&lab.crm_mon(&holder), "berofos")
+            .contains(&(other.to_string(), "Unpromoted".to_string()))
+    });
+    eprintln!("   rejoined {} after the cut", secs(t.elapsed()));
+    assert_eq!(lab.promoted(&holder), [holder.clone()]);
+    for (b, (name, _, _)) in lab.berofos.iter().zip(BEROFOS) {
+        let mut last = relays[..1].to_string();
+        let changes = b
+            .mode_writes(cut)
+            .into_iter()
+            .filter(|(_, m)| {
+                let changed = *m != last;
+                last = m.clone();
+                changed
+            })
+            .count();
+        assert!(
+            changes <= 1,
+            "{name}: {changes} relay changes with fencing (at most 1)"
+        );
+    }
+    assert_eq!(lab.relays(), relays, "the survivor kept the lines");
+}
+
+fn print_figures(lab: &Lab, settings: &str) {
+    eprintln!("== figures ({settings})");
+    for (what, d) in &lab.figures {
+        eprintln!("   {what}: {}", secs(*d));
+    }
+}
+
 #[test]
 fn two_xivos_one_cluster() {
     if skip_or_fail() {
         return;
     }
-    let mut lab = Lab::up(None, Duration::from_secs(900));
-    set_up_the_pair(&mut lab);
-    failover_and_back(&mut lab, true);
-    standby_and_back(&mut lab);
-    partition_without_fencing(&mut lab);
-    no_failback(&mut lab);
-    eprintln!("== figures (corosync defaults: token 3000 ms, consensus 3600 ms)");
-    for (what, d) in &lab.figures {
-        eprintln!("   {what}: {}", secs(*d));
+    {
+        let mut lab = Lab::up(None, Duration::from_secs(900));
+        set_up_the_pair(&mut lab);
+        failover_and_back(&mut lab, true);
+        standby_and_back(&mut lab);
+        partition_without_fencing(&mut lab);
+        no_failback(&mut lab);
+        partition_with_fencing(&mut lab);
+        print_figures(&lab, "corosync defaults: token 3000 ms, consensus 3600 ms");
     }
-    let _ = lab.token_ms;
+    // The same failover and switchover with a tuned token (cluster-setup.sh TOKEN=1000).
+    refuse_beside_a_cluster();
+    let mut lab = Lab::up(Some(1000), Duration::from_secs(400));
+    set_up_the_pair(&mut lab);
+    failover_and_back(&mut lab, false);
+    standby_and_back(&mut lab);
+    print_figures(&lab, "token 1000 ms, consensus 1200 ms");
 }
