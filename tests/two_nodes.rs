@@ -1099,7 +1099,7 @@ fn partition_with_fencing(lab: &mut Lab) {
     std::thread::sleep((MONITOR * 2).min(lab.left()));
     assert_eq!(
         lab.promoted(&holder),
-        [holder.clone()],
+        std::slice::from_ref(&holder),
         "{holder} keeps the lines"
     );
     let power = std::fs::read_to_string(&power_log).unwrap_or_default();
@@ -1118,7 +1118,7 @@ fn partition_with_fencing(lab: &mut Lab) {
             .contains(&(other.to_string(), "Unpromoted".to_string()))
     });
     eprintln!("   rejoined {} after the cut", secs(t.elapsed()));
-    assert_eq!(lab.promoted(&holder), [holder.clone()]);
+    assert_eq!(lab.promoted(&holder), std::slice::from_ref(&holder));
     for (b, (name, _, _)) in lab.berofos.iter().zip(BEROFOS) {
         let mut last = relays[..1].to_string();
         let changes = b
