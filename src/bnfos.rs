@@ -17,64 +17,19 @@ use clap::parser::ValueSource;
 use clap::{Arg, ArgAction, ArgGroup, ArgMatches, Command, CommandFactory};
 use std::ffi::OsString;
 
-/// A vendor operation mode and the subcommand that does its job.
-pub struct Mode {
-    /// `scan` for `--scan`.
-    pub name: &'static str,
-    /// Our subcommand.
-    pub sub: &'static str,
-    /// Whether the mode takes a value (`--flash FILE`): it becomes the subcommand's
-    /// positional argument.
-    pub takes_value: bool,
-}
-
-/// The vendor's modes, in its usage text's order.
-pub const MODES: &[Mode] = &[
-    Mode {
-        name: "scan",
-        sub: "scan",
-        takes_value: false,
-    },
-    Mode {
-        name: "netconf",
-        sub: "netconf",
-        takes_value: false,
-    },
-    Mode {
-        name: "ping",
-        sub: "ping",
-        takes_value: false,
-    },
-    Mode {
-        name: "kick",
-        sub: "kick",
-        takes_value: false,
-    },
-    Mode {
-        name: "reset",
-        sub: "reset",
-        takes_value: false,
-    },
-    Mode {
-        name: "flash",
-        sub: "flash",
-        takes_value: true,
-    },
-    Mode {
-        name: "set",
-        sub: "set",
-        takes_value: true,
-    },
-    Mode {
-        name: "get",
-        sub: "get",
-        takes_value: true,
-    },
-    Mode {
-        name: "show",
-        sub: "show",
-        takes_value: false,
-    },
+/// The vendor's operation modes, in its usage text's order: `--NAME` runs our
+/// subcommand of the same name; `true` when the mode takes a value (`--flash FILE`),
+/// which becomes the subcommand's positional argument.
+pub const MODES: &[(&str, bool)] = &[
+    ("scan", false),
+    ("netconf", false),
+    ("ping", false),
+    ("kick", false),
+    ("reset", false),
+    ("flash", true),
+    ("set", true),
+    ("get", true),
+    ("show", false),
 ];
 
 /// The vendor's short options that take part in a device command, in its usage
@@ -153,18 +108,18 @@ pub fn command() -> Command {
         .disable_version_flag(true)
         .infer_long_args(true)
         .arg_required_else_help(true);
-    for m in MODES {
-        let s = sub(&cli, m.sub);
+    for &(mode, takes_value) in MODES {
+        let s = sub(&cli, mode);
         let about = s.get_about().map(|a| a.to_string()).unwrap_or_default();
-        let mut a = Arg::new(m.name)
-            .long(m.name)
-            .help(format!("{about} (xivo-berofos {})", m.sub))
+        let mut a = Arg::new(mode)
+            .long(mode)
+            .help(format!("{about} (xivo-berofos {mode})"))
             .help_heading("Modes");
-        a = if m.takes_value {
+        a = if takes_value {
             let pos = s
                 .get_positionals()
                 .next()
-                .unwrap_or_else(|| panic!("xivo-berofos {} has no positional", m.sub));
+                .unwrap_or_else(|| panic!("xivo-berofos {mode} has no positional"));
             let name = pos
                 .get_value_names()
                 .and_then(|v| v.first().cloned())
@@ -182,7 +137,7 @@ pub fn command() -> Command {
     }
     cmd = cmd.group(
         ArgGroup::new("mode")
-            .args(MODES.iter().map(|m| m.name))
+            .args(MODES.iter().map(|m| m.0))
             .required(true)
             .multiple(false),
     );
@@ -209,7 +164,7 @@ pub fn command() -> Command {
         cmd = cmd.arg(match letter {
             'w' => a.value_name("SEC").num_args(1),
             // Taken with a value too, so that `-c FILE` (our -c) gets this message.
-            'c' => a.num_args(0..=1).hide_short_help(false),
+            'c' => a.num_args(0..=1),
             _ => a.action(ArgAction::SetTrue),
         });
     }
@@ -268,15 +223,15 @@ where
             ));
         }
     }
-    let mode = MODES.iter().find(|x| given(&m, x.name)).ok_or_else(|| {
+    let &(mode, takes_value) = MODES.iter().find(|x| given(&m, x.0)).ok_or_else(|| {
         cmd.error(
             ErrorKind::MissingRequiredArgument,
             "no operation mode given",
         )
     })?;
     let cli = Cli::command();
-    let target = sub(&cli, mode.sub);
-    let mut out: Vec<OsString> = vec!["xivo-berofos".into(), mode.sub.into()];
+    let target = sub(&cli, mode);
+    let mut out: Vec<OsString> = vec!["xivo-berofos".into(), mode.into()];
     for &(letter, _) in SHORTS {
         let id = cmd
             .get_arguments()
@@ -298,8 +253,7 @@ where
             return Err(cmd.error(
                 ErrorKind::ArgumentConflict,
                 format!(
-                    "--{} takes no -{letter} (it takes {}; see bnfos --help)",
-                    mode.name,
+                    "--{mode} takes no -{letter} (it takes {}; see bnfos --help)",
                     if takes.is_empty() {
                         "no option".to_string()
                     } else {
@@ -322,8 +276,8 @@ where
             forward(&cmd, &m, id, flag, &mut out);
         }
     }
-    if mode.takes_value {
-        if let Some(v) = m.get_one::<OsString>(mode.name) {
+    if takes_value {
+        if let Some(v) = m.get_one::<OsString>(mode) {
             out.push("--".into());
             out.push(v.clone());
         }
@@ -516,9 +470,9 @@ mod tests {
     fn help_is_derived_from_the_admin_command_line() {
         let help = command().render_long_help().to_string();
         let cli = Cli::command();
-        for m in MODES {
-            assert!(help.contains(&format!("--{}", m.name)), "{help}");
-            let about = sub(&cli, m.sub).get_about().unwrap().to_string();
+        for &(mode, _) in MODES {
+            assert!(help.contains(&format!("--{mode}")), "{help}");
+            let about = sub(&cli, mode).get_about().unwrap().to_string();
             assert!(help.contains(&about), "{about}");
         }
         for &(letter, _) in SHORTS {
