@@ -111,6 +111,7 @@ pub enum Command {
     #[command(disable_help_flag = true)]
     Flash {
         /// The firmware image (e.g. bnfos_v153.bin).
+        #[arg(value_name = "FILE", value_hint = clap::ValueHint::FilePath)]
         file: PathBuf,
         #[command(flatten)]
         target: Target,
@@ -119,6 +120,7 @@ pub enum Command {
     #[command(disable_help_flag = true, after_help = crate::settings::keys_help())]
     Set {
         /// KEY=VALUE, like mode=1; `smtptest` and `apwd` take no value here.
+        #[arg(value_name = "KEY=VALUE")]
         assignment: String,
         #[command(flatten)]
         target: Target,
@@ -127,6 +129,7 @@ pub enum Command {
     #[command(disable_help_flag = true, after_help = crate::settings::keys_help())]
     Get {
         /// A setting name (see `keys`).
+        #[arg(value_name = "KEY")]
         key: String,
         #[command(flatten)]
         target: Target,
@@ -158,9 +161,9 @@ pub enum Command {
     /// Write the man pages or a shell completion script (for packagers).
     #[command(hide = true, disable_help_flag = true)]
     Generate {
-        /// `man DIR` or `completion SHELL`.
+        /// `man DIR`, `completion SHELL` or `bnfos-completion SHELL`.
         what: String,
-        /// The folder (man) or the shell (completion: bash, zsh, fish).
+        /// The folder (man) or the shell (completions: bash, zsh, fish).
         arg: String,
     },
 }

@@ -380,6 +380,14 @@ fn scan(ctx: &Ctx, s: &Scan) -> Result<()> {
     };
     let found = match udp.scan(dest) {
         Err(Problem::Cancelled(_)) => return Err(interrupted()),
+        // No route for the broadcast (no network interface up): the XiVO
+        // documentation's next step is to name the berofos.
+        Err(Problem::Network(e)) if s.host.is_none() => {
+            return Err(fail(Problem::Rejected(format!(
+                "the broadcast could not be sent ({e}) – ask the berofos at its address: scan -h <berofos ip>{}",
+                if s.merge { " -x" } else { "" }
+            ))))
+        }
         r => r.map_err(fail)?,
     };
     if crate::signals::cancelled() {

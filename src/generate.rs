@@ -1,5 +1,6 @@
 //! Man pages and shell completions, generated from the clap definitions (for packagers:
-//! `xivo-berofos generate man DIR`, `xivo-berofos generate completion bash`).
+//! `xivo-berofos generate man DIR`, `xivo-berofos generate completion bash`,
+//! `xivo-berofos generate bnfos-completion bash` for the vendor-compatible `bnfos`).
 
 use crate::cli::Cli;
 use crate::error::{Error, Result};
@@ -9,14 +10,15 @@ use std::path::Path;
 pub fn run(what: &str, arg: &str) -> Result<()> {
     match what {
         "man" => man(Path::new(arg)),
-        "completion" => completion(arg),
+        "completion" => completion(arg, Cli::command(), "xivo-berofos"),
+        "bnfos-completion" => completion(arg, crate::bnfos::command(), "bnfos"),
         _ => Err(Error::Usage(format!(
-            "generate {what}: expected `man DIR` or `completion SHELL`"
+            "generate {what}: expected `man DIR`, `completion SHELL` or `bnfos-completion SHELL`"
         ))),
     }
 }
 
-/// xivo-berofos.8 and one xivo-berofos-<command>.8 per visible subcommand.
+/// xivo-berofos.8, one xivo-berofos-<command>.8 per visible subcommand, and bnfos.8.
 fn man(dir: &Path) -> Result<()> {
     let io = |e: std::io::Error| {
         Error::System(format!("cannot write man pages to {}: {e}", dir.display()))
@@ -36,10 +38,10 @@ fn man(dir: &Path) -> Result<()> {
         let name = format!("xivo-berofos-{}", sub.get_name());
         page(sub.clone().name(name.clone()), &name)?;
     }
-    Ok(())
+    page(crate::bnfos::command(), "bnfos")
 }
 
-fn completion(shell: &str) -> Result<()> {
+fn completion(shell: &str, mut cmd: clap::Command, name: &str) -> Result<()> {
     let shell: clap_complete::Shell = shell.parse().map_err(|_| {
         Error::Usage(format!(
             "unknown shell '{shell}': bash, zsh, fish, elvish or powershell"
@@ -47,7 +49,7 @@ fn completion(shell: &str) -> Result<()> {
     })?;
     // Into memory first: clap_complete panics on a write error (a closed pipe).
     let mut script = Vec::new();
-    clap_complete::generate(shell, &mut Cli::command(), "xivo-berofos", &mut script);
+    clap_complete::generate(shell, &mut cmd, name, &mut script);
     crate::out!("{}", String::from_utf8_lossy(&script));
     Ok(())
 }

@@ -9,9 +9,11 @@
 //! - [`relay`]: relay modes; switching and reading many berofos at once under a deadline.
 //! - [`lock`]: the flock that serializes device writes; [`signals`]: SIGTERM/SIGINT.
 //! - [`log`]: stderr and syslog; [`error`]: errors as the admin reads them, exit codes.
-//! - [`cli`], [`commands`], [`generate`]: the admin command line, man pages, completions.
+//! - [`cli`], [`commands`], [`generate`]: the admin command line, man pages, completions;
+//!   [`bnfos`]: the vendor's command line translated into it.
 //! - [`ocf`]: the Pacemaker resource agent.
 //! - [`sim`]: the `berofos-sim` simulator.
+pub mod bnfos;
 pub mod cli;
 pub mod commands;
 pub mod config;

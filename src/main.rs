@@ -1,5 +1,6 @@
 //! `xivo-berofos`: parse, set up logging, dispatch, map errors to exit codes.
-//! Installed (or linked) under the name `berofos`, it is the OCF resource agent.
+//! Installed (or linked) under the name `berofos`, it is the OCF resource agent; under
+//! the name `bnfos`, the vendor's command line (translated by `bnfos::translate`).
 
 use clap::Parser;
 use xivo_berofos::cli::{Cli, Command};
@@ -7,17 +8,22 @@ use xivo_berofos::{commands, log, signals};
 
 fn main() {
     let argv0 = std::env::args_os().next().unwrap_or_default();
-    if std::path::Path::new(&argv0)
-        .file_name()
-        .is_some_and(|n| n == "berofos")
-    {
+    let name = std::path::Path::new(&argv0).file_name().unwrap_or_default();
+    if name == "berofos" {
         // Not args(): a non-UTF-8 argument must not panic the agent.
         let action = std::env::args_os()
             .nth(1)
             .map(|a| a.to_string_lossy().into_owned());
         std::process::exit(xivo_berofos::ocf::run(action));
     }
-    let cli = Cli::parse();
+    let cli = if name == "bnfos" {
+        match xivo_berofos::bnfos::translate(std::env::args_os()) {
+            Ok(argv) => Cli::try_parse_from(argv).unwrap_or_else(|e| e.exit()),
+            Err(e) => e.exit(),
+        }
+    } else {
+        Cli::parse()
+    };
     let code = match &cli.command {
         Command::Ocf { action } => xivo_berofos::ocf::run(action.clone()),
         Command::Generate { what, arg } => report(xivo_berofos::generate::run(what, arg)),
