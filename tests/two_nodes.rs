@@ -347,6 +347,36 @@ impl Lab {
         self.figures.push((what.to_string(), d));
     }
 
+    /// Kills `node` and waits for the relays to read `relays`; figures: the kill to
+    /// the survivor's corosync seeing it gone, to the lines on the survivor, and the
+    /// difference (what Pacemaker and the agent add to corosync's detection).
+    fn kill_and_measure(&mut self, node: &str, survivor: &str, relays: &str, what: &str) {
+        let dc = elements(&self.crm_mon(survivor), "current_dc")
+            .first()
+            .and_then(|d| d.get("name").cloned())
+            .unwrap_or_default();
+        let t = Instant::now();
+        self.kill_node(node);
+        let mut detected: Option<Duration> = None;
+        let d = self.wait(ROLE_CHANGE, &format!("relays {relays}"), || {
+            if detected.is_none() && !self.corosync_members(survivor).iter().any(|m| m == node) {
+                detected = Some(t.elapsed());
+            }
+            self.relays() == relays
+        });
+        let detected = detected.unwrap_or(d);
+        let was = if dc == node { "the DC" } else { "not the DC" };
+        self.figure(
+            &format!("{what} ({was}) -> {survivor} sees it gone (corosync)"),
+            detected,
+        );
+        self.figure(&format!("{what} ({was}) -> lines on {survivor}"), d);
+        self.figure(
+            &format!("{what} ({was}): {survivor} sees it gone -> lines on {survivor}"),
+            d.saturating_sub(detected),
+        );
+    }
+
     fn start_node(&self, node: &str) {
         self.plumbing("node.sh", &["start", &self.state_str(), node]);
     }
@@ -613,7 +643,10 @@ impl Drop for Lab {
             Ok(out) => eprintln!("net.sh down failed:\n{}", out.both()),
             Err(e) => eprintln!("net.sh down: {e}"),
         }
-        if !failed {
+        // TWO_NODES_KEEP=1 keeps the nodes' logs of a passing run too.
+        if failed || std::env::var_os("TWO_NODES_KEEP").is_some() {
+            eprintln!("two-node test: logs kept in {}", self.state.display());
+        } else {
             let _ = std::fs::remove_dir_all(&self.state);
         }
     }
@@ -772,26 +805,7 @@ fn set_up_the_pair(lab: &mut Lab) {
 /// b: the master dies; d: it returns. Figures from the kill / the start.
 fn failover_and_back(lab: &mut Lab, check_modedef: bool) {
     step("b. xivo1 dies (SIGKILL to its init)");
-    let t = Instant::now();
-    lab.kill_node("xivo1");
-    // Corosync's detection, as the survivor sees it: xivo1 leaves its partition.
-    let mut detected: Option<Duration> = None;
-    let d = lab.wait(ROLE_CHANGE, "relays 00 (xivo2 has the lines)", || {
-        if detected.is_none() && !lab.corosync_members("xivo2").contains(&"xivo1".to_string()) {
-            detected = Some(t.elapsed());
-        }
-        lab.relays() == "00"
-    });
-    let detected = detected.unwrap_or(d);
-    lab.figure(
-        "b. master killed -> xivo2 sees it gone (corosync)",
-        detected,
-    );
-    lab.figure("b. master killed -> lines on xivo2", d);
-    lab.figure(
-        "b. xivo2 sees it gone -> lines on xivo2",
-        d.saturating_sub(detected),
-    );
+    lab.kill_and_measure("xivo1", "xivo2", "00", "b. master killed");
     lab.wait(ROLE_CHANGE, "xivo2 Promoted", || {
         lab.promoted("xivo2") == ["xivo2"]
     });
@@ -979,11 +993,7 @@ fn no_failback(lab: &mut Lab) {
     let other = if holder == "xivo1" { "xivo2" } else { "xivo1" };
     let other_relays = if other == "xivo1" { "11" } else { "00" };
     step(&format!("h. {holder} dies"));
-    lab.kill_node(&holder);
-    let d = lab.wait(ROLE_CHANGE, "the lines on the survivor", || {
-        lab.relays() == other_relays
-    });
-    lab.figure("h. promoted node killed -> lines on the survivor", d);
+    lab.kill_and_measure(&holder, other, other_relays, "h. promoted node killed");
     step(&format!("h. {holder} returns: the lines stay on {other}"));
     lab.start_node(&holder);
     lab.wait(ROLE_CHANGE, "the returned node online", || {
