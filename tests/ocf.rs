@@ -1052,3 +1052,93 @@ fn ocf_tester_through_the_shell_shim() {
         ("1".to_string(), "1".to_string())
     );
 }
+
+/// The split-brain guard (the real thing runs in tests/two_nodes.rs; here the
+/// partition is what a stand-in `crm_node -p` says). Alone in its partition, a
+/// promoted node takes a moved relay back once (exit 9: Pacemaker's recovery
+/// promotes again), then leaves it (191, "split brain" reason and syslog) however
+/// often it finds it moved; with the other node back in its partition, it repairs
+/// again and forgets.
+#[test]
+fn a_relay_moved_while_alone_is_taken_back_once() {
+    let a = Agent::new("xivo1");
+    let sim = Berofos::start(1, &a.config(), &[]);
+    let record = a.dir.path().join("rsctmp/berofos-berofos.split");
+    let partition = a.dir.path().join("partition");
+    stand_in_crm_node(
+        &a,
+        &format!(
+            // Builtins only: the agent's PATH holds nothing but the stand-ins.
+            r#"case "$1" in -p) read -r l < {p}; echo "$l";; -l) echo '1 xivo1 member'; echo '2 xivo2 lost';; *) exit 1;; esac"#,
+            p = partition.display()
+        ),
+    );
+    std::fs::write(&partition, "xivo1\n").unwrap();
+    assert_eq!(a.run("start").code, 0);
+    assert_eq!(a.run("promote").code, 0);
+    assert_eq!(a.run("monitor").code, 8);
+    assert!(
+        !record.exists(),
+        "nothing to remember while the relay is ours"
+    );
+
+    // The relay moves while xivo1 is alone: a berofos that restarted into modedef,
+    // or the first move of a split brain. Taken back once.
+    sim.set_mode(1, "0");
+    let r = a.run("monitor");
+    assert_eq!(r.code, 9, "{}", r.stderr);
+    assert!(
+        std::fs::read_to_string(&record)
+            .unwrap()
+            .contains("taking-back"),
+        "the take-back is remembered"
+    );
+    assert!(a.syslog().join("\n").contains("taking it back once"));
+    assert_eq!(a.run("promote").code, 0, "Pacemaker's recovery");
+    assert_eq!(sim.mode(1), "1");
+
+    // Moved again while still alone: leave it, say why, and keep leaving it.
+    for _ in 0..2 {
+        sim.set_mode(1, "0");
+        let r = a.run("monitor");
+        assert_eq!(r.code, 191, "{}", r.stderr);
+        let reason = r.reason().unwrap();
+        assert!(
+            reason.starts_with("split brain: xivo2 outside this partition keeps taking fos1")
+                && reason.contains("configure fencing")
+                && reason.len() <= 128,
+            "{reason}"
+        );
+        assert!(a
+            .syslog()
+            .join("\n")
+            .contains("split brain: xivo2 is not in node xivo1's partition"));
+        assert_eq!(sim.mode(1), "0", "the relay is left where it is");
+    }
+    // A stop and start (Pacemaker's recovery) does not forget it.
+    assert_eq!(a.run("demote").code, 0);
+    assert_eq!(a.run("stop").code, 0);
+    assert!(record.exists());
+
+    // The other node is back in the partition: a moved relay is repaired again, and
+    // the record is gone.
+    assert_eq!(a.run("start").code, 0);
+    assert_eq!(a.run("promote").code, 0);
+    std::fs::write(&partition, "xivo1 xivo2\n").unwrap();
+    sim.set_mode(1, "0");
+    assert_eq!(a.run("monitor").code, 9);
+    assert!(!record.exists(), "forgotten with the other node back");
+
+    // No answer about the partition: repaired as always (never a guess that leaves
+    // the lines away), and said.
+    assert_eq!(a.run("promote").code, 0);
+    std::fs::remove_file(&partition).unwrap();
+    a.syslog();
+    sim.set_mode(1, "0");
+    assert_eq!(a.run("monitor").code, 9);
+    assert!(!record.exists());
+    assert!(a
+        .syslog()
+        .join("\n")
+        .contains("cannot list this partition's members"));
+}
