@@ -11,7 +11,9 @@
 //! - [`log`]: stderr and syslog; [`error`]: errors as the admin reads them, exit codes.
 //! - [`cli`], [`commands`], [`generate`]: the admin command line, man pages, completions.
 //! - [`ocf`]: the Pacemaker resource agent.
-//! - [`sim`]: the `berofos-sim` simulator.
+//!
+//! The simulator the tests run, `berofos-sim`, is a crate of its own (`sim/`), written
+//! from docs/protocol.md and not from these modules.
 pub mod cli;
 pub mod commands;
 pub mod config;
@@ -27,4 +29,3 @@ pub mod ocf;
 pub mod relay;
 pub mod settings;
 pub mod signals;
-pub mod sim;
