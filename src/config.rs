@@ -1,6 +1,6 @@
 //! `/etc/bnfos.conf`: read leniently, merge scan results by MAC, save atomically.
 //!
-//! The format (protocol.md §3) is read by hand rather than with rust-ini: rust-ini
+//! The format (docs/protocol.md §3) is read by hand rather than with rust-ini: rust-ini
 //! continues a line that ends in `\`, rejects an indented comment and stops the whole
 //! file at its first bad line, while here values are literal (a password may end in
 //! `\` or hold `#`, `;`, `:`), a bad line costs only its own section, and every problem
@@ -276,7 +276,7 @@ impl ConfigFile {
             .expect("unbounded range")
     }
 
-    /// Merges devices found by a scan (protocol.md §3, product.md §2): known MACs keep
+    /// Merges devices found by a scan (docs/protocol.md §3, product.md §2): known MACs keep
     /// their section (name, login, port, every other line) and get `host` updated when
     /// their address changed; new MACs get the next free `fosN`. Returns the new text and
     /// a line per change. Host names are resolved here (see [`ConfigFile::merge_with`]).

@@ -1,4 +1,4 @@
-//! The GBL4 face (UDP): frames, and the exchanges built on them (protocol.md §2).
+//! The GBL4 face (UDP): frames, and the exchanges built on them (docs/protocol.md §2).
 //!
 //! [`encode`]/[`decode`] and the payload types are pure and testable without sockets;
 //! [`Gbl4`] sends them. Waiting for an answer skips foreign, garbled and late
@@ -92,7 +92,7 @@ pub fn phy_conf_from_user(e: u8) -> Option<u8> {
 }
 
 /// The 30-byte answer to "get netconf" (§2.3).
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NetConf {
     pub mac: Mac,
     pub hw_magic: u16,
@@ -143,25 +143,6 @@ impl NetConf {
             options: p[27],
             http_port: u16::from_be_bytes([p[28], p[29]]),
         })
-    }
-
-    pub fn encode(&self) -> [u8; Self::LEN] {
-        let mut p = [0u8; Self::LEN];
-        p[..6].copy_from_slice(&self.mac.0);
-        p[6..8].copy_from_slice(&self.hw_magic.to_be_bytes());
-        p[8] = self.bootloader.0;
-        p[9] = self.bootloader.1;
-        p[10] = self.firmware.0;
-        p[11] = self.firmware.1;
-        p[12] = self.flash_mode as u8;
-        p[13..17].copy_from_slice(&self.ip.octets());
-        p[17..21].copy_from_slice(&self.netmask.octets());
-        p[21..25].copy_from_slice(&self.gateway.octets());
-        p[25] = self.phy_conf;
-        p[26] = self.phy_state;
-        p[27] = self.options;
-        p[28..30].copy_from_slice(&self.http_port.to_be_bytes());
-        p
     }
 
     pub fn is_berofos(&self) -> bool {
@@ -218,21 +199,6 @@ impl SetNetConf {
         p.push(self.options);
         p.extend_from_slice(&self.http_port.to_be_bytes());
         p
-    }
-
-    pub fn decode(p: &[u8]) -> Option<SetNetConf> {
-        if p.len() < Self::LEN {
-            return None;
-        }
-        Some(SetNetConf {
-            mac: mac_at(p),
-            ip: ip_at(p, 6),
-            netmask: ip_at(p, 10),
-            gateway: ip_at(p, 14),
-            phy_conf: p[18],
-            options: p[19],
-            http_port: u16::from_be_bytes([p[20], p[21]]),
-        })
     }
 }
 
@@ -620,9 +586,11 @@ mod tests {
             options: OPT_DHCP | OPT_AUTH,
             http_port: 8080,
         };
-        let p = n.encode();
-        assert_eq!(p[13..17], [10, 34, 1, 50]);
-        assert_eq!(p[28..30], [0x1F, 0x90]);
+        // The answer as §2.3 lays it out.
+        let p = [
+            0x00, 0x19, 0x32, 0x00, 0x12, 0x1D, 0x00, 0x50, 1, 2, 1, 53, 0, 10, 34, 1, 50, 255,
+            255, 255, 0, 10, 34, 1, 1, 3, 7, 3, 0x1F, 0x90,
+        ];
         assert_eq!(NetConf::decode(&p).unwrap(), n);
         assert!(n.is_berofos() && n.dhcp() && n.auth());
         assert_eq!(n.link(), "link up, 100 Mbit, full duplex");

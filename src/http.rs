@@ -1,4 +1,4 @@
-//! The HTTP face (protocol.md §1): read `config.txt`, write one setting, authenticate.
+//! The HTTP face (docs/protocol.md §1): read `config.txt`, write one setting, authenticate.
 //!
 //! With a known login, Basic credentials go with the first request (one request per
 //! setting); a Digest challenge is answered once. Every request is bounded by a

@@ -12,7 +12,9 @@
 //! - [`cli`], [`commands`], [`generate`]: the admin command line, man pages, completions;
 //!   [`bnfos`]: the vendor's command line translated into it.
 //! - [`ocf`]: the Pacemaker resource agent.
-//! - [`sim`]: the `berofos-sim` simulator.
+//!
+//! The simulator the tests run, `berofos-sim`, is a crate of its own (`sim/`), written
+//! from docs/protocol.md and not from these modules.
 pub mod bnfos;
 pub mod cli;
 pub mod commands;
@@ -29,4 +31,3 @@ pub mod ocf;
 pub mod relay;
 pub mod settings;
 pub mod signals;
-pub mod sim;

@@ -13,7 +13,7 @@ use crate::settings::{lookup, ConfigTxt};
 use std::sync::{mpsc, Arc};
 use std::time::{Duration, Instant};
 
-/// Relay mode (protocol.md, top table).
+/// Relay mode (docs/protocol.md, top table).
 #[derive(Clone, Copy, PartialEq, Eq, Debug, serde::Serialize)]
 pub enum Mode {
     /// `0`: A--D, the slave XiVO (port D) has the lines.

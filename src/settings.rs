@@ -1,4 +1,4 @@
-//! The berofos settings table (protocol.md §1.3), written once.
+//! The berofos settings table (docs/protocol.md §1.3), written once.
 //!
 //! Everything about a setting comes from [`SETTINGS`]: how `set` checks and encodes a
 //! value, where `get`/`show` find it in `config.txt`, what `keys` and `--help` print, and
@@ -82,7 +82,7 @@ macro_rules! row {
     };
 }
 
-/// protocol.md §1.3, in order.
+/// docs/protocol.md §1.3, in order.
 pub static SETTINGS: &[Setting] = &[
     row!(
         "scenario",
@@ -278,9 +278,6 @@ pub static SETTINGS: &[Setting] = &[
     ),
 ];
 
-/// A write request's fixed `key=value` pairs and the name of its value parameter.
-pub type RequestShape = (Vec<(&'static str, &'static str)>, Option<&'static str>);
-
 /// The HA settings of the seed procedure, in the order `setup` applies them.
 /// `status` reports those that differ (but `mode`, which is the live relay state).
 pub static HA_SETTINGS: &[(&str, &str)] = &[
@@ -428,24 +425,6 @@ impl Setting {
         }
     }
 
-    /// The parts of the write request, for a server that matches requests against the
-    /// table: the fixed pairs (`[("cmd", "5"), ("p", "0")]` for `cmd=5&p=0&s=`) and the
-    /// name of the value parameter (`Some("s")`; `None` for an action like `cmd=7`).
-    /// `None` for a read-only setting.
-    pub fn request_shape(&self) -> Option<RequestShape> {
-        let q = self.set_query?;
-        let mut fixed = Vec::new();
-        let mut value = None;
-        for piece in q.split('&') {
-            match piece.split_once('=') {
-                Some((k, "")) if self.kind != Kind::Action => value = Some(k),
-                Some((k, v)) => fixed.push((k, v)),
-                None => fixed.push((piece, "")),
-            }
-        }
-        Some((fixed, value))
-    }
-
     /// This setting's value as a device reported it, normalised (booleans as 0/1).
     pub fn read<'a>(&self, cfg: &'a ConfigTxt) -> Option<std::borrow::Cow<'a, str>> {
         let raw = cfg.values.get(self.key?)?;
@@ -499,37 +478,6 @@ pub fn percent_encode(s: &str) -> String {
     out
 }
 
-/// Decodes `%XX` (and `+` as a blank); invalid escapes are kept as they are.
-pub fn percent_decode(s: &str) -> String {
-    let b = s.as_bytes();
-    let mut out = Vec::with_capacity(b.len());
-    let mut i = 0;
-    while i < b.len() {
-        match b[i] {
-            b'%' if i + 2 < b.len() => {
-                let hex = &b[i + 1..i + 3];
-                let digits = if hex.iter().all(u8::is_ascii_hexdigit) {
-                    std::str::from_utf8(hex).unwrap_or("zz")
-                } else {
-                    "zz"
-                };
-                match u8::from_str_radix(digits, 16) {
-                    Ok(v) => {
-                        out.push(v);
-                        i += 3;
-                        continue;
-                    }
-                    Err(_) => out.push(b'%'),
-                }
-            }
-            b'+' => out.push(b' '),
-            c => out.push(c),
-        }
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
-}
-
 /// A parsed `GET /config.txt` body.
 #[derive(Debug, Default, Clone)]
 pub struct ConfigTxt {
@@ -542,7 +490,7 @@ pub const MAGIC_KEY: &str = "bnfos_confmap_magic";
 pub const MAGIC_VERSION: &str = "0.1";
 
 impl ConfigTxt {
-    /// Parses a body per protocol.md §1.1; `None` when the magic line is missing.
+    /// Parses a body per docs/protocol.md §1.1; `None` when the magic line is missing.
     pub fn parse(body: &str) -> Option<ConfigTxt> {
         let mut lines = body.split('\n').map(|l| l.trim_end_matches('\r'));
         let version = lines.by_ref().find_map(|l| {
@@ -625,24 +573,6 @@ mod tests {
         assert_eq!(apwd.query("se&cret"), "cmd=3&apwd=se%26cret");
         assert_eq!(lookup("power2").unwrap().query("1"), "cmd=5&p=1&s=1");
         assert_eq!(lookup("smtptest").unwrap().query(""), "cmd=7");
-        assert_eq!(percent_decode("se%26cret+x%2"), "se&cret x%2");
-    }
-
-    #[test]
-    fn request_shapes() {
-        let (fixed, value) = lookup("power2").unwrap().request_shape().unwrap();
-        assert_eq!(fixed, vec![("cmd", "5"), ("p", "1")]);
-        assert_eq!(value, Some("s"));
-        assert_eq!(
-            lookup("smtptest").unwrap().request_shape().unwrap(),
-            (vec![("cmd", "7")], None)
-        );
-        assert!(lookup("wdogstate").unwrap().request_shape().is_none());
-        for s in SETTINGS.iter().filter(|s| s.writable()) {
-            let (fixed, value) = s.request_shape().unwrap();
-            assert!(fixed.iter().any(|(k, _)| *k == "cmd"), "{}", s.name);
-            assert_eq!(value.is_none(), s.kind == Kind::Action, "{}", s.name);
-        }
     }
 
     #[test]

@@ -15,7 +15,7 @@
 
 mod common;
 
-use common::{http_get, stderr_of, stdout_of, BIN, SIM};
+use common::{http_get, sim_bin, stderr_of, stdout_of, BIN};
 use serde_json::Value;
 use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
@@ -128,7 +128,7 @@ impl Lan {
         let ns = self.ns(name);
         let log = self.state.path().join(format!("{name}.jsonl"));
         let mut child = std::process::Command::new("ip")
-            .args(["netns", "exec", &ns, SIM])
+            .args(["netns", "exec", &ns, sim_bin()])
             .args(["--devices", "1", "--ip", addr, "--udp-any"])
             .args(["--http-port", "80", "--udp-port", "50123"])
             .args(["--base-mac", base_mac, "--exit-with-stdin", "--log"])

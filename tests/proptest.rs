@@ -1,6 +1,8 @@
-//! Property tests: GBL4 frames and netconf payloads round-trip, decoders never panic,
-//! and `/etc/bnfos.conf` keeps every section, key and literal value through
-//! render → parse, merge → parse and save → load.
+//! Property tests: GBL4 frames and netconf payloads round-trip between the client's
+//! codec and the simulator's (two implementations of docs/protocol.md §2, written
+//! apart: each checks the other), decoders never panic, and `/etc/bnfos.conf` keeps
+//! every section, key and literal value through render → parse, merge → parse and
+//! save → load.
 
 use proptest::collection::{btree_map, vec};
 use proptest::prelude::*;
@@ -11,6 +13,10 @@ use xivo_berofos::config::{save_atomic, ConfigFile};
 use xivo_berofos::gbl4::{self, NetConf, SetNetConf};
 use xivo_berofos::mac::Mac;
 use xivo_berofos::settings::ConfigTxt;
+
+/// The simulator's side of §2 (the device's encoder of netconf answers, its decoder of
+/// frames and of "set netconf").
+use berofos_sim::proto::{gbl4 as dev, mac::Mac as DevMac};
 
 fn cases(n: u32) -> ProptestConfig {
     ProptestConfig {
@@ -28,9 +34,10 @@ fn ipv4() -> impl Strategy<Value = Ipv4Addr> {
     any::<[u8; 4]>().prop_map(Ipv4Addr::from)
 }
 
-fn netconf() -> impl Strategy<Value = NetConf> {
+/// A netconf answer as a device sends it (§2.3).
+fn netconf() -> impl Strategy<Value = dev::NetConf> {
     (
-        mac(),
+        any::<[u8; 6]>(),
         any::<u16>(),
         any::<(u8, u8)>(),
         any::<(u8, u8)>(),
@@ -49,8 +56,8 @@ fn netconf() -> impl Strategy<Value = NetConf> {
                 (ip, netmask, gateway),
                 (phy_conf, phy_state, options),
                 http_port,
-            )| NetConf {
-                mac,
+            )| dev::NetConf {
+                mac: DevMac(mac),
                 hw_magic,
                 bootloader,
                 firmware,
@@ -66,6 +73,24 @@ fn netconf() -> impl Strategy<Value = NetConf> {
         )
 }
 
+/// The client's reading of a netconf answer, in the simulator's terms.
+fn as_dev(n: &NetConf) -> dev::NetConf {
+    dev::NetConf {
+        mac: DevMac(n.mac.0),
+        hw_magic: n.hw_magic,
+        bootloader: n.bootloader,
+        firmware: n.firmware,
+        flash_mode: n.flash_mode,
+        ip: n.ip,
+        netmask: n.netmask,
+        gateway: n.gateway,
+        phy_conf: n.phy_conf,
+        phy_state: n.phy_state,
+        options: n.options,
+        http_port: n.http_port,
+    }
+}
+
 proptest! {
     #![proptest_config(cases(512))]
 
@@ -73,9 +98,12 @@ proptest! {
     fn gbl4_frame_round_trips(cmd in any::<u8>(), payload in vec(any::<u8>(), 0..700)) {
         let d = gbl4::encode(cmd, &payload);
         prop_assert_eq!(d.len(), payload.len() + 6);
-        let f = gbl4::decode(&d).expect("an encoded frame decodes");
-        prop_assert_eq!(f.cmd, cmd);
-        prop_assert_eq!(f.payload, &payload[..]);
+        // The client and the device frame alike, and read each other's frames.
+        prop_assert_eq!(&dev::encode(cmd, &payload), &d);
+        let f = dev::decode(&d).expect("the device reads the client's frame");
+        prop_assert_eq!((f.cmd, f.payload), (cmd, &payload[..]));
+        let f = gbl4::decode(&d).expect("the client reads the device's frame");
+        prop_assert_eq!((f.cmd, f.payload), (cmd, &payload[..]));
     }
 
     #[test]
@@ -84,6 +112,7 @@ proptest! {
         let i = at.index(d.len());
         d[i] ^= 1 << bit;
         prop_assert!(gbl4::decode(&d).is_err());
+        prop_assert!(dev::decode(&d).is_err());
     }
 
     #[test]
@@ -92,38 +121,52 @@ proptest! {
         if prefixed && d.len() >= 4 {
             d[..4].copy_from_slice(&gbl4::PREFIX);
         }
-        if let Ok(f) = gbl4::decode(&d) {
-            // What decodes re-encodes to the same bytes.
-            prop_assert_eq!(gbl4::encode(f.cmd, f.payload), d.clone());
+        match (gbl4::decode(&d), dev::decode(&d)) {
+            (Ok(f), Ok(g)) => {
+                prop_assert_eq!((f.cmd, f.payload), (g.cmd, g.payload));
+                // What decodes re-encodes to the same bytes.
+                prop_assert_eq!(gbl4::encode(f.cmd, f.payload), d.clone());
+            }
+            (Err(_), Err(_)) => {}
+            (f, g) => prop_assert!(false, "client {:?}, device {:?}", f.is_ok(), g.is_ok()),
         }
         let _ = NetConf::decode(&d);
-        let _ = SetNetConf::decode(&d);
     }
 
     #[test]
     fn netconf_round_trips(n in netconf()) {
+        // The device's answer, as the client reads it.
         let p = n.encode();
-        prop_assert_eq!(NetConf::decode(&p), Some(n.clone()));
+        prop_assert_eq!(p.len(), NetConf::LEN);
+        prop_assert_eq!(NetConf::decode(&p).map(|c| as_dev(&c)), Some(n.clone()));
         // Inside a frame, as a scan answer travels.
-        let d = gbl4::encode(gbl4::cmd::GET_NETCONF, &p);
+        let d = dev::encode(gbl4::cmd::GET_NETCONF, &p);
         let f = gbl4::decode(&d).unwrap();
-        prop_assert_eq!(NetConf::decode(f.payload), Some(n));
+        prop_assert_eq!(f.cmd, dev::cmd::GET_NETCONF);
+        prop_assert_eq!(NetConf::decode(f.payload).map(|c| as_dev(&c)), Some(n));
     }
 
     #[test]
-    fn netconf_bytes_round_trip(mut p in any::<[u8; 30]>(), flash in any::<bool>()) {
+    fn netconf_bytes_read_alike(mut p in any::<[u8; 30]>(), flash in any::<bool>(), longer in vec(any::<u8>(), 0..4)) {
         p[12] = flash as u8;
         let n = NetConf::decode(&p).unwrap();
-        prop_assert_eq!(n.encode(), p);
         let _ = (n.link(), n.is_berofos(), n.dhcp(), n.auth());
+        prop_assert_eq!(Some(as_dev(&n)), dev::NetConf::decode(&p));
+        prop_assert_eq!(dev::NetConf::decode(&p).unwrap().encode(), p.to_vec());
+        // Bytes after the 30th change nothing; fewer than 30 are no answer.
+        let mut q = p.to_vec();
+        q.extend_from_slice(&longer);
+        prop_assert_eq!(NetConf::decode(&q), Some(n));
+        prop_assert!(NetConf::decode(&p[..29]).is_none());
     }
 
     #[test]
-    fn set_netconf_round_trips(mac in mac(), ip in ipv4(), nm in ipv4(), gw in ipv4(), phy in any::<u8>(), opt in any::<u8>(), port in any::<u16>()) {
+    fn set_netconf_reaches_the_device(mac in mac(), ip in ipv4(), nm in ipv4(), gw in ipv4(), phy in any::<u8>(), opt in any::<u8>(), port in any::<u16>()) {
         let s = SetNetConf { mac, ip, netmask: nm, gateway: gw, phy_conf: phy, options: opt, http_port: port };
         let p = s.encode();
         prop_assert_eq!(p.len(), SetNetConf::LEN);
-        prop_assert_eq!(SetNetConf::decode(&p), Some(s));
+        let want = dev::SetNetConf { mac: DevMac(mac.0), ip, netmask: nm, gateway: gw, phy_conf: phy, options: opt, http_port: port };
+        prop_assert_eq!(dev::SetNetConf::decode(&p), Some(want));
     }
 
     #[test]

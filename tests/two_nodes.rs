@@ -20,7 +20,7 @@
 mod common;
 
 use common::cluster::{elements, exec, roles_in, Out};
-use common::{http_get, BIN, SIM};
+use common::{http_get, sim_bin, BIN};
 use serde_json::Value;
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader, Read};
@@ -477,7 +477,7 @@ impl Lab {
             let ns = format!("{}{name}", self.prefix);
             let log = self.state.join(format!("{name}.requests.jsonl"));
             let mut child = Command::new("ip")
-                .args(["netns", "exec", &ns, SIM])
+                .args(["netns", "exec", &ns, sim_bin()])
                 .args(["--devices", "1", "--ip", addr, "--udp-any"])
                 .args(["--http-port", "80", "--udp-port", "50123"])
                 .args(["--base-mac", mac, "--device-mode", "1=0"])

@@ -13,8 +13,27 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, Stdio};
 use std::time::{Duration, Instant};
 
-pub const SIM: &str = env!("CARGO_BIN_EXE_berofos-sim");
 pub const BIN: &str = env!("CARGO_BIN_EXE_xivo-berofos");
+
+/// The simulator's binary: `berofos-sim` of the workspace's `sim/` crate, built into
+/// the same folder as `xivo-berofos` (cargo names only this package's binaries to its
+/// tests). `cargo build --workspace --bins` (or `cargo test --workspace`) builds it.
+pub fn sim_bin() -> &'static str {
+    static SIM: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    SIM.get_or_init(|| {
+        let bin = Path::new(BIN);
+        let sim = bin.with_file_name("berofos-sim");
+        if !sim.is_file() {
+            panic!(
+                "the simulator is not built: {} is missing beside {BIN}. \
+                 Build it first with `cargo build --workspace --bins` \
+                 (add --release for a release test run), or run `cargo test --workspace`.",
+                sim.display()
+            );
+        }
+        sim.to_str().expect("utf-8 target path").to_string()
+    })
+}
 
 pub struct Sim {
     child: Child,
@@ -33,7 +52,7 @@ impl Sim {
         let dir = tempfile::tempdir().expect("tempdir");
         let log = dir.path().join("requests.jsonl");
         let config = dir.path().join("bnfos.conf");
-        let mut child = std::process::Command::new(SIM)
+        let mut child = std::process::Command::new(sim_bin())
             .arg("--devices")
             .arg(n.to_string())
             .arg("--log")

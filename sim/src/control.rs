@@ -7,12 +7,12 @@
 //!
 //! 200 with JSON on success, 400 with `{"error": …}` on bad input, 404 for other paths.
 
-use super::device::Device;
-use super::fault::Faults;
-use super::http::sync_listener;
-use super::wire::{read_request, Request, Response};
-use super::{Sim, Target};
-use crate::settings;
+use crate::device::Device;
+use crate::fault::Faults;
+use crate::http::sync_listener;
+use crate::proto::settings;
+use crate::wire::{read_request, Request, Response};
+use crate::{Sim, Target};
 use serde_json::{json, Value};
 use std::net::TcpListener;
 use std::sync::Arc;
@@ -113,7 +113,7 @@ fn route(sim: &Sim, req: &Request) -> Answer {
             let devs = devices(sim, req, false)?;
             let name = param(req, "name")?;
             let value = param(req, "value")?;
-            let s = settings::lookup(&name).map_err(|e| bad(e.0))?;
+            let s = settings::lookup(&name).map_err(bad)?;
             for d in &devs {
                 let mut st = d.state();
                 st.set(s, &value).map_err(bad)?;

@@ -4,7 +4,6 @@
 //! per connection: answers carry `Connection: close`. Bad input is an error value,
 //! never a panic.
 
-use crate::settings::percent_decode;
 use std::io::{self, Read, Write};
 use std::net::TcpStream;
 use std::time::Duration;
@@ -147,6 +146,30 @@ pub fn read_request(stream: &mut TcpStream) -> Result<Request, ReadError> {
     Ok(req)
 }
 
+/// Decodes `%XX` (and `+` as a blank), as a web server reads a query; an invalid
+/// escape stays as it is.
+pub fn percent_decode(s: &str) -> String {
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        let hex = b
+            .get(i + 1..i + 3)
+            .and_then(|h| std::str::from_utf8(h).ok());
+        match (b[i], hex.and_then(|h| u8::from_str_radix(h, 16).ok())) {
+            (b'%', Some(v)) if hex.is_some_and(|h| h.bytes().all(|c| c.is_ascii_hexdigit())) => {
+                out.push(v);
+                i += 3;
+                continue;
+            }
+            (b'+', _) => out.push(b' '),
+            (c, _) => out.push(c),
+        }
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
 pub fn reason(status: u16) -> &'static str {
     match status {
         200 => "OK",
@@ -235,6 +258,8 @@ mod tests {
         let r = parse(b"GET /config.txt HTTP/1.0\n\n").unwrap();
         assert!(r.query.is_none());
         assert!(matches!(parse(b""), Err(ReadError::Closed)));
+        assert_eq!(percent_decode("se%26cret+x%2"), "se&cret x%2");
+        assert_eq!(percent_decode("%zz%4a%2B%+"), "%zzJ+% ");
         for bad in [
             &b"garbage\r\n\r\n"[..],
             b"GET / HTTP/1.1\r\nno colon\r\n\r\n",

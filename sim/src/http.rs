@@ -5,11 +5,11 @@
 //! The listener exists only while the face is up: in flash mode and under `dead` it
 //! is closed, so connections are refused; it is bound again when the face comes back.
 
-use super::auth;
-use super::device::{lock, Device, DeviceState};
-use super::log::HttpEntry;
-use super::wire::{read_request, ReadError, Request, Response};
-use super::{random_hex, Sim};
+use crate::auth;
+use crate::device::{lock, Device, DeviceState};
+use crate::log::HttpEntry;
+use crate::wire::{read_request, ReadError, Request, Response};
+use crate::{random_hex, Sim};
 use std::net::{TcpListener, TcpStream};
 use std::sync::Arc;
 use std::time::Duration;

@@ -1,4 +1,4 @@
-//! The GBL4 face of a simulated berofos (protocol.md §2).
+//! The GBL4 face of a simulated berofos (docs/protocol.md §2).
 //!
 //! Each device has its own UDP socket on its IP (or on 0.0.0.0 with `--udp-any`, so
 //! that broadcasts reach it); answers go back to the sender from that socket. The log
@@ -6,10 +6,10 @@
 //! broadcast. "get netconf" is answered by anyone; other commands only for this
 //! device's MAC; set netconf, flash prepare, flash page and reset only in flash mode.
 
-use super::device::DeviceState;
-use super::log::Gbl4Entry;
-use super::Sim;
-use crate::gbl4::{cmd, decode, encode, SetNetConf, PAGE};
+use crate::device::DeviceState;
+use crate::log::Gbl4Entry;
+use crate::proto::gbl4::{cmd, decode, encode, xor, SetNetConf, PAGE};
+use crate::Sim;
 use std::net::{Ipv4Addr, SocketAddr, UdpSocket};
 use std::sync::Arc;
 use std::time::Duration;
@@ -75,10 +75,6 @@ enum Outcome {
     Silent(&'static str),
 }
 
-fn xor(b: &[u8]) -> u8 {
-    b.iter().fold(0, |a, x| a ^ x)
-}
-
 fn with_code(mac: &[u8], code: u8) -> Vec<u8> {
     let mut p = mac.to_vec();
     p.push(code);
@@ -88,7 +84,7 @@ fn with_code(mac: &[u8], code: u8) -> Vec<u8> {
 fn react(sim: &Sim, i: usize, st: &mut DeviceState, c: u8, payload: &[u8]) -> Outcome {
     let id = &sim.devices[i].id;
     if c == cmd::GET_NETCONF {
-        return Outcome::Answer(st.netconf(id).encode().to_vec());
+        return Outcome::Answer(st.netconf(id).encode());
     }
     if payload.len() < 6 {
         return Outcome::Silent("payload shorter than a MAC");
@@ -166,11 +162,7 @@ fn handle(sim: &Sim, i: usize, sock: &UdpSocket, d: &[u8], from: SocketAddr, to:
         Ok(f) => f,
         Err(e) => {
             entry.cmd = (d.len() > 4).then(|| d[4]);
-            entry.note = Some(match e {
-                crate::gbl4::FrameError::TooShort => "too short",
-                crate::gbl4::FrameError::BadPrefix => "bad prefix",
-                crate::gbl4::FrameError::BadChecksum => "bad checksum",
-            });
+            entry.note = Some(e.note());
             sim.log.gbl4(&entry);
             return;
         }

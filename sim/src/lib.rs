@@ -6,8 +6,14 @@
 //! control port (HTTP on 127.0.0.1) changes faults and settings at run time and shows
 //! each device's state. When everything is bound, one JSON "ready" line goes to stdout.
 //!
+//! It is written from docs/protocol.md alone, with its own protocol tables
+//! ([`proto`]), and never depends on the `xivo-berofos` crate: a mistake in the
+//! client's tables then shows as a failing test instead of being answered in kind.
+//! The tests of the workspace use it through its binary.
+//!
 //! # Layout
 //! - this file: arguments, binding, the ready line, running until a signal.
+//! - [`proto`]: the protocol's facts: the settings table, GBL4 frames, MAC addresses.
 //! - [`device`]: a device's settings and what requests do to them; `config.txt`.
 //! - [`fault`]: the faults and their syntax.
 //! - [`http`]: the HTTP face; [`wire`]: HTTP/1.1 reading and writing; [`auth`]: Basic/Digest.
@@ -21,14 +27,15 @@ pub mod device;
 pub mod fault;
 pub mod http;
 pub mod log;
+pub mod proto;
 pub mod udp;
 pub mod wire;
 
-use crate::mac::Mac;
-use crate::settings;
 use auth::Scheme;
 use device::{lock, Device, Identity};
 use fault::Faults;
+use proto::mac::Mac;
+use proto::settings;
 use std::io::{Read, Write};
 use std::net::{Ipv4Addr, TcpListener, TcpStream, UdpSocket};
 use std::path::{Path, PathBuf};
@@ -179,11 +186,16 @@ pub enum SimError {
     System(String),
 }
 
+/// Exit status for bad arguments (as `xivo-berofos` uses it).
+pub const EXIT_USAGE: i32 = 2;
+/// Exit status when a port or file is not to be had.
+pub const EXIT_SYSTEM: i32 = 1;
+
 impl SimError {
     pub fn exit_code(&self) -> i32 {
         match self {
-            SimError::Usage(_) => crate::error::EXIT_USAGE,
-            SimError::System(_) => crate::error::EXIT_DEVICE,
+            SimError::Usage(_) => EXIT_USAGE,
+            SimError::System(_) => EXIT_SYSTEM,
         }
     }
 }
@@ -267,7 +279,7 @@ fn udp_bind_ips(args: &Args, ips: &[Ipv4Addr]) -> Result<Vec<Ipv4Addr>, SimError
 /// GBL4 port (a test must not answer another program's broadcasts); a wanted port
 /// always, 50123 included.
 fn udp_port_ok(wanted: Option<u16>, got: u16) -> bool {
-    wanted.is_some() || got != crate::gbl4::DEFAULT_PORT
+    wanted.is_some() || got != proto::gbl4::DEFAULT_PORT
 }
 
 fn device_mac(base: Mac, k: usize) -> Result<Mac, SimError> {
@@ -327,7 +339,7 @@ fn login_of(d: &Device) -> Option<String> {
     st.auth_on().then(|| format!("{}:{}", st.user, st.password))
 }
 
-/// A bnfos.conf naming every device (protocol.md §3, plus `port`).
+/// A bnfos.conf naming every device (docs/protocol.md §3, with our `port`).
 fn write_config(path: &Path, sim: &Sim) -> Result<(), SimError> {
     use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
     let mut text = String::from("# written by berofos-sim\n");
@@ -438,11 +450,11 @@ pub fn run(args: Args) -> Result<(), SimError> {
             if let Some((u, p)) = &logins[i] {
                 st.user = u.clone();
                 st.password = p.clone();
-                let pwd = settings::lookup("pwd").map_err(|e| SimError::System(e.0))?;
+                let pwd = settings::lookup("pwd").map_err(SimError::System)?;
                 st.set(pwd, "1").map_err(SimError::System)?;
             }
             if let Some(m) = modes[i] {
-                let mode = settings::lookup("mode").map_err(|e| SimError::System(e.0))?;
+                let mode = settings::lookup("mode").map_err(SimError::System)?;
                 st.set(mode, if m { "1" } else { "0" })
                     .map_err(SimError::System)?;
             }
@@ -594,7 +606,7 @@ mod tests {
         let a = args(&["--udp-any", "--devices", "2"]);
         let ips = device_ips(a.ip, 2).unwrap();
         let e = udp_bind_ips(&a, &ips).unwrap_err();
-        assert_eq!(e.exit_code(), crate::error::EXIT_USAGE);
+        assert_eq!(e.exit_code(), EXIT_USAGE);
         assert!(e.to_string().contains("--devices 1"), "{e}");
     }
 
@@ -604,9 +616,9 @@ mod tests {
         assert_eq!((a.http_port, a.udp_port), (Some(80), Some(50123)));
         // An explicit 50123 is taken; a port the system picked never is.
         assert!(udp_port_ok(Some(50123), 50123));
-        assert!(!udp_port_ok(None, crate::gbl4::DEFAULT_PORT));
+        assert!(!udp_port_ok(None, proto::gbl4::DEFAULT_PORT));
         assert!(udp_port_ok(None, 40000));
-        assert_eq!(crate::gbl4::DEFAULT_PORT, 50123);
+        assert_eq!(proto::gbl4::DEFAULT_PORT, 50123);
     }
 
     #[test]

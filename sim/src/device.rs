@@ -1,12 +1,13 @@
 //! One simulated berofos: its identity, its settings and what the faces do to them.
 //!
-//! Settings are kept by their name in [`SETTINGS`]; the write requests they answer and
-//! the `config.txt` keys they show are derived from that table, never written again here.
+//! Settings are kept by their name in the simulator's own table ([`SETTINGS`], written
+//! from docs/protocol.md §1.3); the write requests they answer and the `config.txt`
+//! keys they show are derived from that table, never written again here.
 
-use super::fault::Faults;
-use crate::gbl4::{NetConf, SetNetConf, OPT_AUTH, OPT_DHCP};
-use crate::mac::Mac;
-use crate::settings::{self, Kind, Setting, SETTINGS};
+use crate::fault::Faults;
+use crate::proto::gbl4::{classful_netmask, NetConf, SetNetConf, OPT_AUTH, OPT_DHCP};
+use crate::proto::mac::Mac;
+use crate::proto::settings::{Setting, Type, MAGIC, SETTINGS};
 use serde_json::{json, Map, Value};
 use std::collections::BTreeMap;
 use std::net::{Ipv4Addr, TcpListener};
@@ -74,11 +75,6 @@ pub struct DeviceState {
     pub smtp_tests: u64,
 }
 
-/// Whether a setting has a value the device keeps (not `apwd`, not `smtptest`).
-fn has_value(s: &Setting) -> bool {
-    !matches!(s.kind, Kind::Action | Kind::Password)
-}
-
 /// The factory value of a setting, for a device at `ip` listening on `port`.
 fn factory_value(name: &str, ip: Ipv4Addr, port: u16) -> String {
     match name {
@@ -86,7 +82,7 @@ fn factory_value(name: &str, ip: Ipv4Addr, port: u16) -> String {
         | "wdogstate" => "1".into(),
         "hostname" => "berofos".into(),
         "address" => ip.to_string(),
-        "netmask" => crate::gbl4::classful_netmask(ip).to_string(),
+        "netmask" => classful_netmask(ip).to_string(),
         "gateway" | "dns" | "slgip" => "0.0.0.0".into(),
         "port" => port.to_string(),
         "slgpt" => "514".into(),
@@ -101,7 +97,7 @@ impl DeviceState {
         DeviceState {
             settings: SETTINGS
                 .iter()
-                .filter(|s| has_value(s))
+                .filter(|s| s.has_value())
                 .map(|s| (s.name, factory_value(s.name, id.ip, id.http_port)))
                 .collect(),
             user: DEFAULT_USER.into(),
@@ -134,31 +130,18 @@ impl DeviceState {
     }
 
     /// Applies one setting as the device does; `Err` says why the value was refused.
+    /// The control port comes here too, and may set the reported numbers.
     pub fn set(&mut self, s: &'static Setting, value: &str) -> Result<(), String> {
-        match s.kind {
-            Kind::Action => {
-                self.smtp_tests += 1;
-                return Ok(());
+        let v = s.accept(value)?;
+        match s.ty {
+            Type::Action => self.smtp_tests += 1,
+            Type::Password => self.password = v,
+            _ => {
+                self.put(s.name, v);
+                if s.name == "wdog" {
+                    self.restart_watchdog();
+                }
             }
-            Kind::Number => {
-                let n: u32 = value
-                    .trim()
-                    .parse()
-                    .map_err(|_| format!("{}: expected a number", s.name))?;
-                self.put(s.name, n.to_string());
-                return Ok(());
-            }
-            _ => {}
-        }
-        // check_value refuses read-only rows; the control port may still set them above.
-        let v = s.check_value(value).map_err(|e| e.0)?;
-        if s.kind == Kind::Password {
-            self.password = v;
-            return Ok(());
-        }
-        self.put(s.name, v);
-        if s.name == "wdog" {
-            self.restart_watchdog();
         }
         Ok(())
     }
@@ -189,13 +172,13 @@ impl DeviceState {
         let value_of = |k: &str| pairs.iter().find(|(pk, _)| pk == k).map(|(_, v)| v);
         let mut applied = false;
         for s in SETTINGS {
-            let Some((fixed, param)) = s.request_shape() else {
+            let Some(req) = s.request() else {
                 continue;
             };
-            if !fixed.iter().all(|(k, v)| has(k, v)) {
+            if !req.fixed.iter().all(|(k, v)| has(k, v)) {
                 continue;
             }
-            let value = match param {
+            let value = match req.value {
                 Some(p) => match value_of(p) {
                     Some(v) => v.clone(),
                     None => continue,
@@ -212,16 +195,12 @@ impl DeviceState {
     /// forms (keys `1_`, `2_`, `3_`) show as `checked`/empty.
     pub fn config_txt(&self, crlf: bool) -> String {
         let nl = if crlf { "\r\n" } else { "\n" };
-        let mut out = format!(
-            "<!-- berofos -->{nl}{}={}{nl}",
-            settings::MAGIC_KEY,
-            settings::MAGIC_VERSION
-        );
+        let mut out = format!("<!-- berofos -->{nl}{MAGIC}{nl}");
         for s in SETTINGS {
             let Some(key) = s.key else { continue };
             let raw = self.get(s.name);
             let value =
-                if s.kind == Kind::Bool && ["1_", "2_", "3_"].iter().any(|p| key.starts_with(p)) {
+                if s.ty == Type::Bool && ["1_", "2_", "3_"].iter().any(|p| key.starts_with(p)) {
                     if raw == "1" {
                         "checked"
                     } else {
@@ -373,7 +352,8 @@ impl Device {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::settings::{lookup, ConfigTxt};
+    use crate::proto::settings::lookup;
+    use crate::wire::percent_decode;
 
     fn id() -> Identity {
         Identity {
@@ -387,7 +367,7 @@ mod tests {
     fn pairs(q: &str) -> Vec<(String, String)> {
         q.split('&')
             .filter_map(|p| p.split_once('='))
-            .map(|(k, v)| (k.into(), settings::percent_decode(v)))
+            .map(|(k, v)| (k.into(), percent_decode(v)))
             .collect()
     }
 
@@ -397,9 +377,19 @@ mod tests {
         let body = st.config_txt(false);
         assert!(body.starts_with("<!-- berofos -->\nbnfos_confmap_magic=0.1\n"));
         assert!(body.contains("1_p0=checked\n") && body.contains("4_mode=0\n"));
-        let cfg = ConfigTxt::parse(&body).unwrap();
-        for (s, v) in cfg.all() {
-            assert_eq!(v.as_deref(), Some(st.get(s.name)), "{}", s.name);
+        // One line per readable row, in table order, after the magic.
+        let lines: Vec<&str> = body.lines().skip(2).collect();
+        let readable: Vec<&Setting> = SETTINGS.iter().filter(|s| s.key.is_some()).collect();
+        assert_eq!(lines.len(), readable.len());
+        for (line, s) in lines.iter().zip(readable) {
+            let (key, value) = line.split_once('=').unwrap();
+            assert_eq!(Some(key), s.key, "{}", s.name);
+            let value = match value {
+                "checked" => "1",
+                "" if s.ty == Type::Bool => "0",
+                v => v,
+            };
+            assert_eq!(value, st.get(s.name), "{}", s.name);
         }
         assert!(st.config_txt(true).contains("4_mode=0\r\n"));
     }
@@ -422,7 +412,14 @@ mod tests {
         assert!(!st.apply_query(&pairs("cmd=9&x=1")));
         assert!(!st.apply_query(&pairs("cmd=4")));
         assert!(!st.apply_query(&pairs("cmd=4&mode=7")));
+        assert!(!st.apply_query(&pairs("cmd=4&mode=yes")));
         assert_eq!(st.get("mode"), "1");
+        // A web form's group of settings in one request.
+        assert!(st.apply_query(&pairs("cmd=2&wen=0&men=1&wintv=30")));
+        assert_eq!(
+            (st.get("wdogdef"), st.get("wdogmail"), st.get("wdogitime")),
+            ("0", "1", "30")
+        );
     }
 
     #[test]
@@ -439,6 +436,7 @@ mod tests {
         let n = st.netconf(&id());
         assert_eq!(n.ip, Ipv4Addr::new(127, 0, 0, 2));
         assert_eq!(n.http_port, 8080);
-        assert!(n.flash_mode && n.dhcp() && !n.auth());
+        assert!(n.flash_mode);
+        assert_eq!(n.options, OPT_DHCP);
     }
 }
