@@ -44,29 +44,35 @@ pub fn sync_listener(dev: &Device, st: &DeviceState) {
 /// The accept loop of device `i`: one thread per connection. It waits for a connection
 /// with poll(2), at most ACCEPT_POLL at a time, so a connection is accepted at once (a
 /// plain sleep between tries would add up to ACCEPT_POLL to every request, which the
-/// benchmarks would then measure).
+/// benchmarks would then measure). The poll runs on a duplicate of the listener, outside
+/// the lock: a loop that polled while holding it would take it back at once after each
+/// round and starve [`sync_listener`] (a control request waited seconds for it).
 pub fn spawn_acceptor(sim: Arc<Sim>, i: usize) {
     use nix::poll::{poll, PollFd, PollFlags, PollTimeout};
     use std::os::fd::AsFd;
     let wait = PollTimeout::try_from(ACCEPT_POLL).unwrap_or(PollTimeout::ZERO);
     std::thread::spawn(move || loop {
-        let accepted = match &*lock(&sim.devices[i].listener) {
-            Some(l) => {
-                let mut fds = [PollFd::new(l.as_fd(), PollFlags::POLLIN)];
-                match poll(&mut fds, wait) {
-                    Ok(n) if n > 0 => l.accept().ok().map(Some),
-                    _ => Some(None),
-                }
-            }
-            None => None,
+        let probe = lock(&sim.devices[i].listener)
+            .as_ref()
+            .and_then(|l| l.try_clone().ok());
+        let Some(probe) = probe else {
+            std::thread::sleep(ACCEPT_POLL);
+            continue;
         };
-        match accepted {
-            Some(Some((stream, _))) => {
-                let sim = sim.clone();
-                std::thread::spawn(move || serve(&sim, i, stream));
-            }
-            Some(None) => {}
-            None => std::thread::sleep(ACCEPT_POLL),
+        let mut fds = [PollFd::new(probe.as_fd(), PollFlags::POLLIN)];
+        let ready = matches!(poll(&mut fds, wait), Ok(n) if n > 0);
+        drop(probe);
+        if !ready {
+            continue;
+        }
+        // Accept on the listener itself, if it is still open (a fault may have closed
+        // it meanwhile: the connection is then refused, as by a dead device).
+        let accepted = lock(&sim.devices[i].listener)
+            .as_ref()
+            .and_then(|l| l.accept().ok());
+        if let Some((stream, _)) = accepted {
+            let sim = sim.clone();
+            std::thread::spawn(move || serve(&sim, i, stream));
         }
     });
 }
