@@ -36,7 +36,16 @@ pub fn sync_listener(dev: &Device, st: &DeviceState) {
                 ),
             }
         }
-        (false, true) => *l = None,
+        (false, true) => {
+            // Stop listening now, for every descriptor of the socket: the acceptor may
+            // be polling a duplicate of it, which would keep it listening a moment
+            // longer (Linux takes a listening socket out of LISTEN on shutdown).
+            if let Some(old) = l.take() {
+                use std::os::fd::AsRawFd;
+                let _ =
+                    nix::sys::socket::shutdown(old.as_raw_fd(), nix::sys::socket::Shutdown::Both);
+            }
+        }
         _ => {}
     }
 }
