@@ -1,15 +1,16 @@
 //! The admin commands: each takes the parsed command line and does one job, speaking
 //! in devices, modes and settings; the layers below do the talking.
 
-use crate::cli::{Cli, Command, Netconf, Scan, Switch, Target};
+use crate::cli::{Cli, Command, Netconf, Scan, Switch, Target, Which};
 use crate::config::{save_atomic, ConfigFile, Login};
-use crate::device::{resolve_v4, Device, Selector};
-use crate::error::{fold, Error, Problem, Result};
+use crate::device::{resolve_v4, Device};
+use crate::error::{fold, Error, Problem, Result, Who};
 use crate::gbl4::{self, Gbl4, NetConf, SetNetConf};
 use crate::http::Http;
 use crate::lock::Lock;
 use crate::log;
 use crate::relay::{self, Deadline, Mode};
+use crate::select::{self, Broken, Selection, Selector};
 use crate::settings::{self, Kind, SETTINGS};
 use serde_json::json;
 use std::io::IsTerminal;
@@ -55,38 +56,17 @@ impl Ctx<'_> {
         Lock::acquire(self.path(), Instant::now() + LOCK_WAIT)
     }
 
-    /// The devices of the chosen sections (all by default); broken sections come back
-    /// as errors beside the good devices, so the good ones still get switched.
-    fn select(&self, cfg: &ConfigFile, names: &[String]) -> Result<(Vec<Device>, Vec<Error>)> {
-        if cfg.sections.is_empty() {
-            return Err(Error::Config(format!(
-                "{} has no berofos section – run xivo-berofos scan -x, or remove the file if this XiVO has no berofos",
-                cfg.path.display()
-            )));
-        }
-        let chosen: Vec<_> = if names.is_empty() {
-            cfg.sections.iter().collect()
-        } else {
-            names
-                .iter()
-                .map(|n| cfg.section(n))
-                .collect::<Result<_>>()?
-        };
-        let (mut devices, mut errors) = (Vec::new(), Vec::new());
-        for s in chosen {
-            match Device::from_section(cfg, s).and_then(|d| d.endpoint().map(|_| d)) {
-                Ok(d) => devices.push(d),
-                Err(e) => errors.push(e),
-            }
-        }
-        Ok((devices, errors))
+    /// The berofos of the chosen sections (every section by default): see
+    /// [`crate::select`]. `Ok(None)`: not configured.
+    fn select(&self, cfg: Option<&ConfigFile>, names: &[String]) -> Result<Option<Selection>> {
+        Ok(select::select(self.path(), cfg, names)?)
     }
 
     fn selector(&self, t: &Target) -> Result<Selector> {
         Ok(Selector {
             port: t.port,
             login: t.login.as_deref().map(login_from_arg).transpose()?,
-            ..Selector::of(&t.which)
+            ..selector_of(&t.which)
         })
     }
 
@@ -121,6 +101,16 @@ impl Ctx<'_> {
 
     fn print_json(&self, v: serde_json::Value) {
         crate::outln!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());
+    }
+}
+
+/// The berofos named by `-f`, `-m` or `-h`, without HTTP details.
+fn selector_of(w: &Which) -> Selector {
+    Selector {
+        section: w.section.clone(),
+        mac: w.mac,
+        host: w.host.clone(),
+        ..Default::default()
     }
 }
 
@@ -194,11 +184,12 @@ pub fn run(cli: &Cli) -> Result<()> {
 
 /// `master` / `slave`: the seed's command.
 fn switch(ctx: &Ctx, sw: &Switch, mode: Mode) -> Result<()> {
-    let Some(cfg) = ctx.load()? else {
+    let cfg = ctx.load()?;
+    let Some(Selection { devices, broken }) = ctx.select(cfg.as_ref(), &sw.sections)? else {
         log::info(crate::config::NOT_CONFIGURED);
         return Ok(());
     };
-    let (devices, mut errors) = ctx.select(&cfg, &sw.sections)?;
+    let mut errors: Vec<Error> = broken.iter().map(Broken::error).collect();
     for e in &errors {
         log::error(&e.to_string());
     }
@@ -236,7 +227,8 @@ fn ha_issues(cfg: &settings::ConfigTxt) -> Vec<String> {
 }
 
 fn status(ctx: &Ctx, sw: &Switch) -> Result<()> {
-    let Some(cfg) = ctx.load()? else {
+    let cfg = ctx.load()?;
+    let Some(Selection { devices, broken }) = ctx.select(cfg.as_ref(), &sw.sections)? else {
         if ctx.cli.json {
             ctx.print_json(json!({"configured": false, "devices": []}));
         } else {
@@ -247,7 +239,6 @@ fn status(ctx: &Ctx, sw: &Switch) -> Result<()> {
         }
         return Ok(());
     };
-    let (devices, errors) = ctx.select(&cfg, &sw.sections)?;
     let deadline = Deadline::after(ctx.timeout + Duration::from_millis(500));
     let results = relay::read_all(&ctx.http()?, &devices, ctx.timeout, deadline);
     let mut rows = Vec::new();
@@ -293,7 +284,7 @@ fn status(ctx: &Ctx, sw: &Switch) -> Result<()> {
                 }
                 json!({
                     "name": d.name, "host": d.host, "port": d.port, "reachable": true,
-                    "mode": mode.map(|m| m.bit().parse::<u8>().unwrap_or(0)),
+                    "mode": mode.map(Mode::number),
                     "lines": mode.map(|m| match m { Mode::Master => "master", Mode::Slave => "slave" }),
                     "scenario": get("scenario"), "wdog": get("wdog"), "wdogdef": get("wdogdef"),
                     "modedef": get("modedef"), "ha_issues": issues, "error": null,
@@ -301,13 +292,11 @@ fn status(ctx: &Ctx, sw: &Switch) -> Result<()> {
             }
             Err(e) => {
                 if !ctx.cli.json {
-                    crate::outln!(
-                        "{}: unreachable – {}",
-                        d.label(),
-                        e.to_string()
-                            .split_once(": ")
-                            .map_or(e.to_string(), |x| x.1.to_string())
-                    );
+                    let why = match &e {
+                        Error::Device { who, problem } => problem.describe(&who.sel),
+                        other => other.to_string(),
+                    };
+                    crate::outln!("{}: unreachable – {why}", d.label());
                 }
                 let row = json!({"name": d.name, "host": d.host, "port": d.port, "reachable": false, "error": e.to_string()});
                 unreadable.push(e);
@@ -316,11 +305,14 @@ fn status(ctx: &Ctx, sw: &Switch) -> Result<()> {
         };
         rows.push(row);
     }
-    for e in &errors {
+    let mut errors = Vec::new();
+    for b in &broken {
+        let e = b.error();
         if !ctx.cli.json {
             crate::outln!("{e}");
         }
-        rows.push(json!({"reachable": false, "error": e.to_string()}));
+        rows.push(json!({"name": b.section(), "reachable": false, "error": e.to_string()}));
+        errors.push(e);
     }
     if ctx.cli.json {
         ctx.print_json(json!({"configured": true, "devices": rows}));
@@ -368,8 +360,10 @@ fn scan(ctx: &Ctx, s: &Scan) -> Result<()> {
     };
     let udp = Gbl4::new(ctx.timeout);
     let fail = |p: Problem| Error::Device {
-        label: format!("scan ({label}, UDP port {})", udp.port),
-        sel: String::new(),
+        who: Box::new(Who {
+            at: Some(format!("scan ({label}, UDP port {})", udp.port)),
+            ..Who::default()
+        }),
         problem: p,
     };
     let interrupted = || {
@@ -428,8 +422,10 @@ fn scan(ctx: &Ctx, s: &Scan) -> Result<()> {
             String::new()
         };
         return Err(Error::Device {
-            label: format!("scan ({label})"),
-            sel: String::new(),
+            who: Box::new(Who {
+                at: Some(format!("scan ({label})")),
+                ..Who::default()
+            }),
             problem: Problem::Rejected(format!(
                 "no berofos answered within {} s – is it powered and on this network{hint}{left}",
                 ctx.timeout.as_secs_f64()
@@ -499,7 +495,7 @@ fn need_mode(
 }
 
 fn netconf(ctx: &Ctx, a: &Netconf) -> Result<()> {
-    let (d, dest, udp, mac) = ctx.gbl4_device(Selector::of(&a.which))?;
+    let (d, dest, udp, mac) = ctx.gbl4_device(selector_of(&a.which))?;
     let ip = a.ip.unwrap_or(Ipv4Addr::UNSPECIFIED);
     let conf = SetNetConf {
         mac,

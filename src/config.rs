@@ -44,6 +44,22 @@ impl Login {
     }
 }
 
+/// What is wrong with one line of the file, as values (the agent's exit reason needs
+/// the line on its own); shown as `/etc/bnfos.conf:7: [fos2]: not a MAC address`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LineError {
+    pub file: PathBuf,
+    /// 1-based.
+    pub line: usize,
+    pub what: String,
+}
+
+impl fmt::Display for LineError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}: {}", self.file.display(), self.line, self.what)
+    }
+}
+
 /// One `[section]`: one berofos.
 #[derive(Clone, Debug, Default)]
 pub struct Section {
@@ -54,8 +70,8 @@ pub struct Section {
     pub host: Option<String>,
     pub login: Option<Login>,
     pub port: Option<u16>,
-    /// What is wrong with this section (each message names the line).
-    pub errors: Vec<String>,
+    /// What is wrong with this section, line by line.
+    pub errors: Vec<LineError>,
 }
 
 impl Section {
@@ -158,9 +174,13 @@ impl ConfigFile {
                         } else {
                             name.to_string()
                         };
-                        let error = format!(
-                            "{file}:{n}: malformed section header '{line}' (expected [{name}] alone on its line)"
-                        );
+                        let error = LineError {
+                            file: path.to_path_buf(),
+                            line: n,
+                            what: format!(
+                                "malformed section header '{line}' (expected [{name}] alone on its line)"
+                            ),
+                        };
                         ignored = None;
                         cfg.sections.push(Section {
                             name,
@@ -178,25 +198,30 @@ impl ConfigFile {
                     .push(format!("{file}:{n}: line outside any [section] ignored"));
                 continue;
             };
+            let bad = |what: String| LineError {
+                file: path.to_path_buf(),
+                line: n,
+                what,
+            };
             let Some((key, value)) = line.split_once('=') else {
-                section.errors.push(format!(
-                    "{file}:{n}: expected key = value in [{}]",
-                    section.name
-                ));
+                section
+                    .errors
+                    .push(bad(format!("expected key = value in [{}]", section.name)));
                 continue;
             };
             let (key, value) = (key.trim().to_ascii_lowercase(), value.trim());
-            let at = format!("{file}:{n}: [{}]", section.name);
+            let name = format!("[{}]", section.name);
+            let at = format!("{file}:{n}: {name}");
             match key.as_str() {
                 "mac" => match value.parse() {
                     Ok(m) => section.mac = Some(m),
-                    Err(e) => section.errors.push(format!("{at}: {e}")),
+                    Err(e) => section.errors.push(bad(format!("{name}: {e}"))),
                 },
                 "host" => {
                     if value.is_empty() || value.contains(char::is_whitespace) {
-                        section
-                            .errors
-                            .push(format!("{at}: host must be an IPv4 address or a host name"));
+                        section.errors.push(bad(format!(
+                            "{name}: host must be an IPv4 address or a host name"
+                        )));
                     } else {
                         section.host = Some(value.to_string());
                     }
@@ -206,13 +231,13 @@ impl ConfigFile {
                     Some(l) => section.login = Some(l),
                     None => section
                         .errors
-                        .push(format!("{at}: login must be user:password")),
+                        .push(bad(format!("{name}: login must be user:password"))),
                 },
                 "port" => match value.parse::<u16>() {
                     Ok(p) if p > 0 => section.port = Some(p),
-                    _ => section.errors.push(format!(
-                        "{at}: port must be a number from 1 to 65535, not '{value}'"
-                    )),
+                    _ => section.errors.push(bad(format!(
+                        "{name}: port must be a number from 1 to 65535, not '{value}'"
+                    ))),
                 },
                 // An ignored section was named once already, with its lines.
                 _ if in_ignored => {}
@@ -243,29 +268,9 @@ impl ConfigFile {
         })
     }
 
-    pub fn section(&self, name: &str) -> Result<&Section> {
-        self.sections
-            .iter()
-            .find(|s| s.name == name)
-            .ok_or_else(|| {
-                Error::Usage(format!(
-                    "no section [{name}] in {}; sections: {}",
-                    self.path.display(),
-                    self.names_or_none()
-                ))
-            })
-    }
-
-    fn names_or_none(&self) -> String {
-        if self.sections.is_empty() {
-            "none (run xivo-berofos scan -x)".to_string()
-        } else {
-            self.sections
-                .iter()
-                .map(|s| s.name.as_str())
-                .collect::<Vec<_>>()
-                .join(", ")
-        }
+    /// The section `name` ([`crate::select`] says what to do when there is none).
+    pub fn section(&self, name: &str) -> Option<&Section> {
+        self.sections.iter().find(|s| s.name == name)
     }
 
     /// The next free `fosN`.
@@ -466,7 +471,12 @@ mod tests {
         assert!(c.warnings[0].contains(":4:") && c.warnings[0].contains("unknown key 'foo'"));
         let b = &c.sections[1];
         assert_eq!(b.errors.len(), 3);
-        assert!(b.errors[0].contains(":6: [b]"), "{:?}", b.errors);
+        assert!(
+            b.errors[0].to_string().contains(":6: [b]"),
+            "{:?}",
+            b.errors
+        );
+        assert_eq!(b.errors[0].line, 6);
         assert!(c.sections[2].errors.is_empty());
         assert_eq!(c.sections[2].http_port(), 8080);
         assert!(!format!("{:?}", c.sections[0].login).contains("p:#"));
@@ -481,7 +491,9 @@ mod tests {
         assert!(c.sections[0].errors.is_empty());
         assert_eq!(c.sections[1].name, "fos2");
         assert!(
-            c.sections[1].errors[0].contains(":4: malformed section header"),
+            c.sections[1].errors[0]
+                .to_string()
+                .contains(":4: malformed section header"),
             "{:?}",
             c.sections[1].errors
         );

@@ -27,6 +27,7 @@ pub mod log;
 pub mod mac;
 pub mod ocf;
 pub mod relay;
+pub mod select;
 pub mod settings;
 pub mod signals;
 pub mod sim;

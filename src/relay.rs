@@ -23,6 +23,15 @@ pub enum Mode {
 }
 
 impl Mode {
+    /// The mode as a number: 0 or 1.
+    pub fn number(self) -> u8 {
+        match self {
+            Mode::Slave => 0,
+            Mode::Master => 1,
+        }
+    }
+
+    /// The mode as the berofos writes it.
     pub fn bit(self) -> &'static str {
         match self {
             Mode::Slave => "0",

@@ -20,12 +20,12 @@ pub mod split;
 pub mod state;
 
 use crate::config::ConfigFile;
-use crate::device::Device;
 use crate::error::Error;
 use crate::http::Http;
 use crate::lock::Lock;
 use crate::log;
 use crate::relay::{self, Deadline, Mode};
+use crate::select::{Broken, Selection};
 use params::Params;
 use state::{State, StateFile};
 use std::time::{Duration, Instant};
@@ -220,13 +220,10 @@ impl Fault {
 
     fn of(e: &Error) -> Fault {
         let (brief, short) = match e {
-            Error::Device { label, problem, .. } => {
-                let name = label.split(" (").next().unwrap_or(label);
-                (
-                    format!("{label}: {}", problem.brief()),
-                    format!("{name}: {}", problem.brief()),
-                )
-            }
+            Error::Device { who, problem } => (
+                format!("{}: {}", who.label(), problem.brief()),
+                format!("{}: {}", who.short(), problem.brief()),
+            ),
             Error::Many(v) => {
                 let all: Vec<Fault> = v.iter().map(Fault::of).collect();
                 (
@@ -286,41 +283,6 @@ fn summarize(what: &str, faults: &[Fault]) -> String {
     reason(what, &faults.iter().collect::<Vec<_>>())
 }
 
-/// The berofos a call works on; `broken` holds the selected sections that cannot be
-/// used (configuration error, unknown name): each counts as failed.
-struct Selection {
-    devices: Vec<Device>,
-    broken: Vec<Fault>,
-}
-
-/// `[fos2] bad line 7 of bnfos.conf`, `[fos9] not in bnfos.conf`.
-fn broken_section(cfg: &ConfigFile, name: &str, e: &Error) -> Fault {
-    let file = cfg
-        .path
-        .file_name()
-        .map(|f| f.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let prefix = format!("{}:", cfg.path.display());
-    let line = cfg
-        .sections
-        .iter()
-        .find(|s| s.name == name)
-        .and_then(|s| s.errors.first())
-        .and_then(|m| m.strip_prefix(&prefix))
-        .and_then(|rest| rest.split(':').next())
-        .and_then(|n| n.parse::<usize>().ok());
-    Fault::new(
-        match line {
-            Some(n) => format!("[{name}] bad line {file}:{n}"),
-            None if cfg.sections.iter().any(|s| s.name == name) => {
-                format!("[{name}] bad section in {file}")
-            }
-            None => format!("[{name}] not in {file}"),
-        },
-        e.to_string(),
-    )
-}
-
 /// Logs (once per action: each action reads the file once) a login other users can read.
 fn warn_exposed(cfg: &ConfigFile) {
     if let Some(w) = cfg.exposed_login() {
@@ -328,45 +290,22 @@ fn warn_exposed(cfg: &ConfigFile) {
     }
 }
 
-/// Reads the configuration and picks the selected sections. `Ok(None)`: not
-/// configured (no file, or a file without any section).
+/// A selected section that cannot be used counts as a failed berofos.
+fn broken_fault(b: &Broken) -> Fault {
+    Fault::new(b.brief(), b.error().to_string())
+}
+
+/// Reads the configuration and picks the selected berofos ([`crate::select`]).
+/// `Ok(None)`: not configured.
 fn select(p: &Params) -> Result<Option<Selection>, String> {
-    let Some(cfg) = ConfigFile::load(&p.config).map_err(|e| e.to_string())? else {
-        return match &p.devices {
-            Some(names) => Err(format!(
-                "devices={} is set but {} does not exist – create it with xivo-berofos scan -x",
-                names.join(" "),
-                p.config.display()
-            )),
-            None => Ok(None),
-        };
-    };
-    for w in &cfg.warnings {
-        log::debug(w);
-    }
-    warn_exposed(&cfg);
-    if cfg.sections.is_empty() && p.devices.is_none() {
-        log::warn(&format!(
-            "{} has no [section]: no berofos to switch",
-            p.config.display()
-        ));
-        return Ok(None);
-    }
-    let names: Vec<String> = match &p.devices {
-        Some(n) => n.clone(),
-        None => cfg.sections.iter().map(|s| s.name.clone()).collect(),
-    };
-    let mut sel = Selection {
-        devices: Vec::new(),
-        broken: Vec::new(),
-    };
-    for n in names {
-        match cfg.section(&n).and_then(|s| Device::from_section(&cfg, s)) {
-            Ok(d) => sel.devices.push(d),
-            Err(e) => sel.broken.push(broken_section(&cfg, &n, &e)),
+    let cfg = ConfigFile::load(&p.config).map_err(|e| e.to_string())?;
+    if let Some(cfg) = &cfg {
+        for w in &cfg.warnings {
+            log::debug(w);
         }
+        warn_exposed(cfg);
     }
-    Ok(Some(sel))
+    crate::select::select(&p.config, cfg.as_ref(), p.names()).map_err(|u| u.to_string())
 }
 
 /// What to do when this node's name is unknown ([`cluster::node_name`]).
@@ -588,10 +527,10 @@ impl Agent {
         let results =
             relay::switch_all(&http, &sel.devices, mode, p.timeout, deadline, true, &lock);
         // switch_all has logged each device failure in full; the sections, not yet.
-        for b in &sel.broken {
+        let mut failed: Vec<Fault> = sel.broken.iter().map(broken_fault).collect();
+        for b in &failed {
             log::error(&b.full);
         }
-        let mut failed: Vec<Fault> = sel.broken;
         failed.extend(
             results
                 .into_iter()
@@ -680,7 +619,7 @@ impl Agent {
         let mode = mode_for(p, &node);
         let http = Http::new().map_err(|pr| failed_promoted(pr.describe("")))?;
         let results = relay::read_all(&http, &sel.devices, p.timeout, self.deadline());
-        let mut wrong = sel.broken;
+        let mut wrong: Vec<Fault> = sel.broken.iter().map(broken_fault).collect();
         let mut taken: Vec<String> = Vec::new();
         for (d, r) in sel.devices.iter().zip(results) {
             match r.and_then(|cfg| relay::mode_of(d, &cfg)) {
@@ -799,7 +738,7 @@ impl Agent {
             Err(e) => return log::warn(&e),
         };
         for b in &sel.broken {
-            log::warn(&b.full);
+            log::warn(&b.error().to_string());
         }
         let Ok(http) = Http::new() else {
             return log::warn("cannot set up the HTTP client");
@@ -875,8 +814,11 @@ mod exit_reason_tests {
 
     fn device_fault(name: &str, host: &str, p: Problem) -> Fault {
         Fault::of(&Error::Device {
-            label: format!("{name} ({host})"),
-            sel: format!("-f {name}"),
+            who: Box::new(crate::error::Who {
+                name: Some(name.into()),
+                at: Some(host.into()),
+                sel: format!("-f {name}"),
+            }),
             problem: p,
         })
     }

@@ -7,6 +7,7 @@
 
 use super::{Failure, OcfExit};
 use crate::config::ConfigFile;
+use crate::select::Unselectable;
 use crate::settings::parse_bool;
 use std::path::PathBuf;
 use std::time::Duration;
@@ -185,41 +186,47 @@ impl Params {
         Params::from(|name| std::env::var(format!("OCF_RESKEY_{name}")).ok())
     }
 
-    /// Checks the configuration file against the parameters: 0, 6 (the file cannot be
-    /// read, or a section has an error), 2 (`devices` names a missing section), 5
-    /// (`devices` is set, so the file must exist, and it does not).
+    /// The sections this resource switches; empty: every section.
+    pub fn names(&self) -> &[String] {
+        self.devices.as_deref().unwrap_or_default()
+    }
+
+    /// Checks the configuration file against the parameters, with the selection every
+    /// action uses ([`crate::select`]): 0, 6 (the file cannot be read, has no section,
+    /// or a selected section has an error or no host), 2 (`devices` names a missing
+    /// section), 5 (`devices` is set, so the file must exist, and it does not).
     pub fn validate_config(&self) -> Result<Option<ConfigFile>, Failure> {
         let cfg = ConfigFile::load(&self.config)
             .map_err(|e| Failure::new(OcfExit::ErrConfigured, e.to_string()))?;
-        let Some(cfg) = cfg else {
-            return match &self.devices {
-                Some(names) => Err(Failure::new(
-                    OcfExit::ErrInstalled,
-                    format!(
-                        "devices={} is set but {} does not exist – create it with xivo-berofos scan -x, or unset devices on a XiVO without berofos",
-                        names.join(" "),
-                        self.config.display()
-                    ),
-                )),
-                None => Ok(None),
-            };
-        };
-        if let Some(names) = &self.devices {
-            for n in names {
-                cfg.section(n)
-                    .map_err(|e| bad_param(format!("parameter devices: {e}")))?;
+        let sel = match crate::select::select(&self.config, cfg.as_ref(), self.names()) {
+            Ok(sel) => sel,
+            Err(u @ Unselectable::NoFile { .. }) => {
+                return Err(Failure::new(OcfExit::ErrInstalled, u.to_string()))
             }
+            Err(u @ Unselectable::NoSection { .. }) => {
+                return Err(Failure::new(OcfExit::ErrConfigured, u.to_string()))
+            }
+        };
+        let Some(sel) = sel else { return Ok(None) };
+        let messages = |unknown: bool| {
+            sel.broken
+                .iter()
+                .filter(|b| b.is_unknown() == unknown)
+                .map(|b| b.error().to_string())
+                .collect::<Vec<_>>()
+        };
+        let unknown = messages(true);
+        if !unknown.is_empty() {
+            return Err(bad_param(format!(
+                "parameter devices: {}",
+                unknown.join("; ")
+            )));
         }
-        let errors: Vec<String> = cfg
-            .sections
-            .iter()
-            .filter(|s| self.selects(&s.name))
-            .flat_map(|s| s.errors.iter().cloned())
-            .collect();
+        let errors = messages(false);
         if !errors.is_empty() {
             return Err(Failure::new(OcfExit::ErrConfigured, errors.join("; ")));
         }
-        Ok(Some(cfg))
+        Ok(cfg)
     }
 
     /// Whether this resource switches the section `name`.
