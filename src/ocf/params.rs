@@ -6,8 +6,6 @@
 //! fence-agents derive everything from `all_opt`.
 
 use super::{Failure, OcfExit};
-use crate::config::ConfigFile;
-use crate::select::Unselectable;
 use crate::settings::parse_bool;
 use std::path::PathBuf;
 use std::time::Duration;
@@ -139,7 +137,7 @@ fn positive_seconds(v: &str) -> Option<Duration> {
     (n.is_finite() && n > 0.0 && n <= 3600.0).then(|| Duration::from_secs_f64(n))
 }
 
-fn bad_param(reason: String) -> Failure {
+pub(super) fn bad_param(reason: String) -> Failure {
     Failure::new(OcfExit::ErrArgs, reason)
 }
 
@@ -189,44 +187,6 @@ impl Params {
     /// The sections this resource switches; empty: every section.
     pub fn names(&self) -> &[String] {
         self.devices.as_deref().unwrap_or_default()
-    }
-
-    /// Checks the configuration file against the parameters, with the selection every
-    /// action uses ([`crate::select`]): 0, 6 (the file cannot be read, has no section,
-    /// or a selected section has an error or no host), 2 (`devices` names a missing
-    /// section), 5 (`devices` is set, so the file must exist, and it does not).
-    pub fn validate_config(&self) -> Result<Option<ConfigFile>, Failure> {
-        let cfg = ConfigFile::load(&self.config)
-            .map_err(|e| Failure::new(OcfExit::ErrConfigured, e.to_string()))?;
-        let sel = match crate::select::select(&self.config, cfg.as_ref(), self.names()) {
-            Ok(sel) => sel,
-            Err(u @ Unselectable::NoFile { .. }) => {
-                return Err(Failure::new(OcfExit::ErrInstalled, u.to_string()))
-            }
-            Err(u @ Unselectable::NoSection { .. }) => {
-                return Err(Failure::new(OcfExit::ErrConfigured, u.to_string()))
-            }
-        };
-        let Some(sel) = sel else { return Ok(None) };
-        let messages = |unknown: bool| {
-            sel.broken
-                .iter()
-                .filter(|b| b.is_unknown() == unknown)
-                .map(|b| b.error().to_string())
-                .collect::<Vec<_>>()
-        };
-        let unknown = messages(true);
-        if !unknown.is_empty() {
-            return Err(bad_param(format!(
-                "parameter devices: {}",
-                unknown.join("; ")
-            )));
-        }
-        let errors = messages(false);
-        if !errors.is_empty() {
-            return Err(Failure::new(OcfExit::ErrConfigured, errors.join("; ")));
-        }
-        Ok(cfg)
     }
 
     /// Whether this resource switches the section `name`.
