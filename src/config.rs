@@ -8,6 +8,7 @@
 //! comments and unknown keys included.
 
 use crate::error::{Error, Result};
+pub use crate::login::Login;
 use crate::mac::Mac;
 use std::fmt;
 use std::io::Write;
@@ -19,30 +20,6 @@ pub const DEFAULT_PATH: &str = "/etc/bnfos.conf";
 /// (the seed's words: the package may sit on a XiVO without a berofos).
 pub const NOT_CONFIGURED: &str = "berofos is not configured -- doing nothing";
 pub const DEFAULT_HTTP_PORT: u16 = 80;
-
-/// `user:password` for the HTTP face. The password never shows in `Debug`.
-#[derive(Clone, PartialEq, Eq)]
-pub struct Login {
-    pub user: String,
-    pub password: String,
-}
-
-impl fmt::Debug for Login {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "Login({}:***)", self.user)
-    }
-}
-
-impl Login {
-    /// `user:password`; the password may itself contain `:`.
-    pub fn parse(s: &str) -> Option<Login> {
-        let (user, password) = s.split_once(':')?;
-        (!user.is_empty()).then(|| Login {
-            user: user.to_string(),
-            password: password.to_string(),
-        })
-    }
-}
 
 /// What is wrong with one line of the file, as values (the agent's exit reason needs
 /// the line on its own); shown as `/etc/bnfos.conf:7: [fos2]: not a MAC address`.
@@ -284,9 +261,11 @@ impl ConfigFile {
     /// Merges devices found by a scan (protocol.md §3, product.md §2): known MACs keep
     /// their section (name, login, port, every other line) and get `host` updated when
     /// their address changed; new MACs get the next free `fosN`. Returns the new text and
-    /// a line per change. Host names are resolved here (see [`ConfigFile::merge_with`]).
+    /// a line per change. A pure function: a host name in the file is not resolved, so
+    /// it is replaced by the scanned address (`scan -x` resolves the names first, and
+    /// calls [`ConfigFile::merge_with`]).
     pub fn merge(&self, found: &[(Mac, Ipv4Addr, u16)]) -> (String, Vec<String>) {
-        self.merge_with(found, |h| crate::device::resolve_v4(h).ok())
+        self.merge_with(found, |_| None)
     }
 
     /// The host names (not addresses) of the sections a merge of `found` looks at: those
@@ -537,10 +516,14 @@ mod tests {
         assert_eq!(n.sections[0].port, Some(8080));
         assert_eq!(n.sections[1].name, "fos1");
         assert!(n.sections[1].host.is_none() && text.contains(";host = 0.0.0.0"));
-        // A host name that resolves to the scanned address is kept.
-        let c = parse("[fos1]\nmac = 00:19:32:00:12:1D\nhost = localhost\n");
-        let (t, _) = c.merge(&[(m1, Ipv4Addr::LOCALHOST, 80)]);
-        assert!(t.contains("host = localhost\n"), "{t}");
+        // A host name that resolves to the scanned address is kept; merge alone
+        // resolves nothing.
+        let c = parse("[fos1]\nmac = 00:19:32:00:12:1D\nhost = berofos1\n");
+        let found = [(m1, Ipv4Addr::LOCALHOST, 80)];
+        let (t, _) = c.merge_with(&found, |h| (h == "berofos1").then_some(Ipv4Addr::LOCALHOST));
+        assert!(t.contains("host = berofos1\n"), "{t}");
+        let (t, _) = c.merge(&found);
+        assert!(t.contains("host = 127.0.0.1\n"), "{t}");
         // Merging the same again changes nothing.
         let (again, _) = n.merge(&[(m1, Ipv4Addr::new(10, 34, 1, 20), 8080)]);
         assert_eq!(again, text);

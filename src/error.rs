@@ -4,7 +4,6 @@
 //! which device it was talking to wraps it in [`Error::Device`], whose message names the
 //! device, its host and what to try.
 
-use std::fmt;
 use std::time::Duration;
 
 /// Exit statuses of the admin commands (product.md §1).
@@ -167,18 +166,6 @@ impl Error {
                 })
                 .unwrap_or(EXIT_DEVICE),
         }
-    }
-}
-
-impl fmt::Display for crate::settings::BadSetting {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl From<crate::settings::BadSetting> for Error {
-    fn from(b: crate::settings::BadSetting) -> Self {
-        Error::Usage(b.0)
     }
 }
 

@@ -6,8 +6,8 @@
 //! the failure's kind, never from reqwest's message: that one quotes the URL, and a URL
 //! may carry a password (`apwd=`).
 
-use crate::config::Login;
 use crate::error::Problem;
+use crate::login::Login;
 use crate::settings::ConfigTxt;
 use reqwest::blocking::{Client, Response};
 use reqwest::StatusCode;

@@ -24,6 +24,7 @@ pub mod generate;
 pub mod http;
 pub mod lock;
 pub mod log;
+pub mod login;
 pub mod mac;
 pub mod ocf;
 pub mod relay;

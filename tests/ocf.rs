@@ -969,7 +969,12 @@ fn a_held_lock_is_a_clear_error_in_time() {
     let _sim = Berofos::start(1, &a.config(), &[]);
     a.put_state(Some("unpromoted"));
     std::env::set_var(xivo_berofos::lock::DIR_ENV, a.dir.path());
-    let _held = xivo_berofos::lock::Lock::acquire(&a.config(), Instant::now()).unwrap();
+    let _held = xivo_berofos::lock::Lock::acquire(
+        &a.config(),
+        Instant::now(),
+        xivo_berofos::signals::Cancel::never(),
+    )
+    .unwrap();
     let r = a.run_with("promote", &[("OCF_RESKEY_CRM_meta_timeout", "2000")]);
     assert_eq!(r.code, 1);
     assert!(r.took < Duration::from_secs(2), "{:?}", r.took);

@@ -65,7 +65,7 @@ pub fn run(ctx: &Ctx, file: &Path, t: &Target) -> Result<Output> {
                 b.set_position(n as u64)
             }
         },
-        &crate::signals::cancelled,
+        &|| ctx.cancel.is_set(),
     );
     if let Some(b) = &bar {
         b.finish_and_clear();

@@ -15,7 +15,7 @@ pub(super) fn read_one(ctx: &Ctx, t: &Target) -> Result<(Device, ConfigTxt)> {
         &ctx.http()?,
         &d,
         ctx.timeout,
-        Deadline::after(ctx.timeout * 2),
+        Deadline::after(ctx.timeout * 2, ctx.cancel),
     )?;
     Ok((d, cfg))
 }

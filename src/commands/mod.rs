@@ -36,6 +36,7 @@ use crate::log;
 use crate::mac::Mac;
 use crate::relay::Mode;
 use crate::select::{self, Selection, Selector};
+use crate::signals::Cancel;
 pub use output::Output;
 use output::Style;
 use std::io::IsTerminal;
@@ -56,6 +57,8 @@ pub struct Ctx<'a> {
     pub timeout: Duration,
     /// `-q`: what a command reports on stdout is left out where it is only a report.
     pub quiet: bool,
+    /// Set by SIGTERM or SIGINT (for the commands that change something).
+    pub cancel: Cancel,
 }
 
 impl Ctx<'_> {
@@ -82,7 +85,7 @@ impl Ctx<'_> {
     }
 
     fn lock(&self) -> Result<Lock> {
-        Lock::acquire(self.path(), Instant::now() + LOCK_WAIT)
+        Lock::acquire(self.path(), Instant::now() + LOCK_WAIT, self.cancel)
     }
 
     /// The berofos of the chosen sections (every section by default): see
@@ -205,12 +208,13 @@ fn read_secret(prompt: &str) -> Result<String> {
 }
 
 /// Runs the admin command of `cli`, prints what it has to show, and returns how it
-/// ended.
-pub fn run(cli: &Cli) -> Result<()> {
+/// ended. `cancel`: what a signal sets (see [`crate::signals`]).
+pub fn run(cli: &Cli, cancel: Cancel) -> Result<()> {
     let ctx = Ctx {
         config: &cli.config,
         timeout: Duration::from_secs_f64(cli.timeout),
         quiet: cli.quiet,
+        cancel,
     };
     let out = match &cli.command {
         Command::Master(sw) => switch::run(&ctx, sw, Mode::Master),

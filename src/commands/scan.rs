@@ -73,7 +73,7 @@ pub fn run(ctx: &Ctx, s: &Scan) -> Result<Output> {
         }
         r => r.map_err(fail)?,
     };
-    if crate::signals::cancelled() {
+    if ctx.cancel.is_set() {
         return Err(interrupted());
     }
     if found.is_empty() {
@@ -133,7 +133,7 @@ fn merge(ctx: &Ctx, found: &[NetConf], interrupted: impl Fn() -> Error) -> Resul
             (h, ip)
         })
         .collect();
-    if crate::signals::cancelled() {
+    if ctx.cancel.is_set() {
         return Err(interrupted());
     }
     // Read, merge and write under the lock: concurrent scans never lose each other's work.
@@ -147,7 +147,7 @@ fn merge(ctx: &Ctx, found: &[NetConf], interrupted: impl Fn() -> Error) -> Resul
             .find(|(n, _)| n == h)
             .and_then(|(_, ip)| *ip)
     });
-    if crate::signals::cancelled() {
+    if ctx.cancel.is_set() {
         return Err(interrupted());
     }
     save_atomic(ctx.path(), &text)?;

@@ -15,7 +15,7 @@ pub fn run(ctx: &Ctx, t: &Target) -> Result<Output> {
     let http = ctx.http()?;
     let _lock = ctx.lock()?;
     for (name, value) in settings::HA_SETTINGS {
-        if crate::signals::cancelled() {
+        if ctx.cancel.is_set() {
             return Err(d.fail(Problem::Cancelled(format!(
                 "interrupted by a signal before {name} was set – run xivo-berofos setup {} again",
                 d.sel()
@@ -26,7 +26,12 @@ pub fn run(ctx: &Ctx, t: &Target) -> Result<Output> {
             .map_err(|p| d.fail(p))?;
         log::info(&format!("{}: {name} set to {value}", d.label()));
     }
-    let cfg = relay::read(&http, &d, ctx.timeout, Deadline::after(ctx.timeout * 2))?;
+    let cfg = relay::read(
+        &http,
+        &d,
+        ctx.timeout,
+        Deadline::after(ctx.timeout * 2, ctx.cancel),
+    )?;
     let mut wrong = Vec::new();
     for (name, want) in settings::HA_SETTINGS {
         let got = settings::lookup(name)?

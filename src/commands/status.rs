@@ -123,7 +123,7 @@ pub fn run(ctx: &Ctx, sw: &Switch) -> Result<Output> {
         return Ok(Output::Status(report));
     };
     report.configured = true;
-    let deadline = Deadline::after(ctx.timeout + Duration::from_millis(500));
+    let deadline = Deadline::after(ctx.timeout + Duration::from_millis(500), ctx.cancel);
     let results = relay::read_all(&ctx.http()?, &devices, ctx.timeout, deadline);
     let mut unreadable = Vec::new();
     for (d, r) in devices.iter().zip(results) {

@@ -21,7 +21,7 @@ pub fn run(ctx: &Ctx, sw: &Switch, mode: Mode) -> Result<Output> {
     }
     if !devices.is_empty() {
         let lock = std::sync::Arc::new(ctx.lock()?);
-        let deadline = Deadline::after(ctx.timeout + Duration::from_millis(500));
+        let deadline = Deadline::after(ctx.timeout + Duration::from_millis(500), ctx.cancel);
         let results = relay::switch_all(
             &ctx.http()?,
             &devices,

@@ -14,7 +14,7 @@ use crate::select::Unselectable;
 impl Agent {
     pub(super) fn validate_all(&self) -> Outcome {
         let p = Params::from_env()?;
-        Self::check_master_node(&p)?;
+        self.check_master_node(&p)?;
         match validate_config(&p)? {
             None => log::info(&format!(
                 "{} does not exist: berofos is not configured",
@@ -40,7 +40,7 @@ impl Agent {
             ));
         }
         let p = Params::from_env()?;
-        Self::check_master_node(&p)?;
+        self.check_master_node(&p)?;
         if p.devices.is_some() && !p.config.exists() {
             // The same check as validate-all: devices are named, so the file must exist.
             validate_config(&p)?;
@@ -60,7 +60,7 @@ impl Agent {
             Err(e) => log::warn(&e),
             Ok(_) => {}
         }
-        cluster::delete_score();
+        cluster::delete_score(self.deadline.at);
         self.state
             .remove()
             .map_err(|e| Failure::new(OcfExit::ErrGeneric, e))?;

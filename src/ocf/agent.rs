@@ -10,6 +10,8 @@ use crate::config::ConfigFile;
 use crate::log;
 use crate::relay::{Deadline, Mode};
 use crate::select::Selection;
+use crate::signals::Cancel;
+use std::cell::OnceCell;
 use std::time::{Duration, Instant};
 
 /// Logs (once per action: each action reads the file once) a login other users can read.
@@ -58,21 +60,43 @@ pub fn score_for(p: &Params, node: &str) -> (u32, String) {
     }
 }
 
+/// `OCF_RESKEY_CRM_meta_timeout` (ms, default 20 s) from the start of the process,
+/// less a margin (10 %, 0.2 to 2 s) to report and exit.
+fn deadline(started: Instant, cancel: Cancel) -> Deadline {
+    let total = env("OCF_RESKEY_CRM_meta_timeout")
+        .and_then(|v| v.trim().parse::<u64>().ok())
+        .filter(|&ms| ms > 0)
+        .map(Duration::from_millis)
+        .unwrap_or(Duration::from_secs(20));
+    let margin = (total / 10).clamp(Duration::from_millis(200), Duration::from_secs(2));
+    let usable = total.saturating_sub(margin);
+    Deadline {
+        at: started + usable,
+        total: usable,
+        cancel,
+    }
+}
+
 /// One call of the agent: what the environment says about it.
 pub struct Agent {
-    pub(super) started: Instant,
     pub(super) state: StateFile,
     /// `OCF_RESKEY_CRM_meta_interval`: 0 for a probe.
     pub(super) interval_ms: u64,
     /// `OCF_CHECK_LEVEL`.
     pub(super) check_level: u32,
+    /// The operation's deadline and the signal that may end it first: passed to every
+    /// request, the lock and each cluster tool.
+    pub(super) deadline: Deadline,
+    /// This node's cluster name, asked once per call ([`Agent::node_name`]).
+    node: OnceCell<Result<String, String>>,
 }
 
 impl Agent {
-    pub(super) fn from_env(started: Instant) -> Agent {
+    pub(super) fn from_env(started: Instant, cancel: Cancel) -> Agent {
         let number = |name: &str| env(name).and_then(|v| v.trim().parse::<u64>().ok());
         Agent {
-            started,
+            deadline: deadline(started, cancel),
+            node: OnceCell::new(),
             state: StateFile::new(
                 env("HA_RSCTMP").as_deref(),
                 env("OCF_RESOURCE_INSTANCE").as_deref(),
@@ -86,20 +110,16 @@ impl Agent {
         }
     }
 
-    /// `OCF_RESKEY_CRM_meta_timeout` (ms, default 20 s) from the start of the process,
-    /// less a margin (10 %, 0.2 to 2 s) to report and exit.
+    /// The action's deadline.
     pub(super) fn deadline(&self) -> Deadline {
-        let total = env("OCF_RESKEY_CRM_meta_timeout")
-            .and_then(|v| v.trim().parse::<u64>().ok())
-            .filter(|&ms| ms > 0)
-            .map(Duration::from_millis)
-            .unwrap_or(Duration::from_secs(20));
-        let margin = (total / 10).clamp(Duration::from_millis(200), Duration::from_secs(2));
-        let usable = total.saturating_sub(margin);
-        Deadline {
-            at: self.started + usable,
-            total: usable,
-        }
+        self.deadline
+    }
+
+    /// This node's cluster name ([`cluster::node_name`]), asked once per call.
+    pub(super) fn node_name(&self) -> Result<String, String> {
+        self.node
+            .get_or_init(|| cluster::node_name(self.deadline.at))
+            .clone()
     }
 
     pub(super) fn state(&self) -> Result<Option<State>, Failure> {
@@ -117,10 +137,10 @@ impl Agent {
     /// Sets the promotion score; without the node name none is set (a score on a guess
     /// could get the wrong node promoted), so Pacemaker does not promote this node.
     pub(super) fn set_score(&self, p: &Params) {
-        match cluster::node_name() {
+        match self.node_name() {
             Ok(node) => {
                 let (score, why) = score_for(p, &node);
-                cluster::set_score(score, &why);
+                cluster::set_score(score, &why, self.deadline.at);
             }
             Err(e) => log::error(&format!("promotion score not set: {e} – {NODE_NAME_HINT}")),
         }
@@ -129,8 +149,8 @@ impl Agent {
     /// `master_node` must name a node of the cluster: a typo, or a full domain name
     /// where the cluster uses short names, would make every node "the slave" and send
     /// the lines to port D on every promotion. Checked when a cluster answers.
-    pub(super) fn check_master_node(p: &Params) -> Result<(), Failure> {
-        match cluster::members() {
+    pub(super) fn check_master_node(&self, p: &Params) -> Result<(), Failure> {
+        match cluster::members(self.deadline.at) {
             Some(nodes) if !nodes.contains(&p.master_node) => Err(Failure::new(
                 OcfExit::ErrConfigured,
                 format!(

@@ -34,6 +34,7 @@ pub mod split;
 pub mod state;
 
 use crate::log;
+use crate::signals::Cancel;
 use agent::Agent;
 pub use agent::{mode_for, score_for};
 pub use exit_reason::EXIT_REASON_MAX;
@@ -145,8 +146,9 @@ pub fn run(action: Option<String>) -> i32 {
         }
         return OcfExit::ErrUnimplemented.code();
     };
+    let mut cancel = Cancel::never();
     if !action.is_informational() {
-        crate::signals::install();
+        cancel = crate::signals::install();
         let facility = env("HA_LOGFACILITY");
         let verbosity = if env("HA_debug").is_some_and(|d| d != "0") {
             log::Verbosity::Verbose
@@ -156,8 +158,7 @@ pub fn run(action: Option<String>) -> i32 {
         let syslog = facility.as_deref() != Some("none");
         log::init(verbosity, syslog, facility.as_deref(), true);
     }
-    let agent = Agent::from_env(started);
-    cluster::bound_by(agent.deadline().at);
+    let agent = Agent::from_env(started, cancel);
     let outcome = match action {
         Action::MetaData => meta_data(),
         Action::Usage => usage(),

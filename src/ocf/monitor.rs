@@ -51,7 +51,7 @@ impl Agent {
             return Ok(OcfExit::RunningPromoted);
         };
         // Without the node's name the right mode is unknown: fail rather than guess.
-        let node = cluster::node_name().map_err(|e| {
+        let node = self.node_name().map_err(|e| {
             Failure::new(
                 OcfExit::ErrGeneric,
                 format!("relays not checked: {e} – {NODE_NAME_HINT}"),
@@ -117,7 +117,7 @@ impl Agent {
     /// Whether another node is in this node's partition. Unknown (no answer from the
     /// cluster) counts as yes: the relay is then repaired as it always was.
     pub(super) fn peer_in_partition(&self, node: &str) -> bool {
-        match cluster::partition() {
+        match cluster::partition(self.deadline.at) {
             Some(members) => members.iter().any(|m| m != node),
             None => {
                 log::warn("cannot list this partition's members (crm_node -p): assuming the other node is here");
@@ -139,7 +139,7 @@ impl Agent {
 
     /// The relay keeps moving to a node outside this partition: leave it, and say why.
     pub(super) fn split_brain(&self, node: &str, taken: &[String], wrong: &[Fault]) -> Failure {
-        let others: Vec<String> = cluster::members()
+        let others: Vec<String> = cluster::members(self.deadline.at)
             .unwrap_or_default()
             .into_iter()
             .filter(|m| m != node)

@@ -1,7 +1,6 @@
 //! promote: every selected berofos to this node's mode, at once, read back.
 
 use super::agent::{select, Agent, NODE_NAME_HINT};
-use super::cluster;
 use super::exit_reason::{broken_fault, reason, Fault};
 use super::params::Params;
 use super::state::State;
@@ -28,7 +27,7 @@ impl Agent {
                 Ok(None)
             }
             // The node's name decides the direction: never switch on a guess.
-            Some(sel) => match cluster::node_name() {
+            Some(sel) => match self.node_name() {
                 Ok(node) => {
                     let mode = mode_for(&p, &node);
                     self.switch(&p, mode, sel).map(|()| Some((node, mode)))
@@ -59,7 +58,8 @@ impl Agent {
         let deadline = self.deadline();
         let generic = |e: String| Failure::new(OcfExit::ErrGeneric, e);
         let lock = std::sync::Arc::new(
-            Lock::acquire(&p.config, deadline.at).map_err(|e| generic(e.to_string()))?,
+            Lock::acquire(&p.config, deadline.at, deadline.cancel)
+                .map_err(|e| generic(e.to_string()))?,
         );
         let http = Http::new().map_err(|pr| generic(pr.describe("")))?;
         let total = sel.devices.len() + sel.broken.len();
