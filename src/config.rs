@@ -17,7 +17,7 @@ use std::path::{Path, PathBuf};
 
 pub const DEFAULT_PATH: &str = "/etc/bnfos.conf";
 /// What `master`, `slave` and the agent's promote say without a configuration file
-/// (the seed's words: the package may sit on a XiVO without a berofos).
+/// (the XiVO documentation's words: the package may sit on a XiVO without a berofos).
 pub const NOT_CONFIGURED: &str = "berofos is not configured -- doing nothing";
 pub const DEFAULT_HTTP_PORT: u16 = 80;
 

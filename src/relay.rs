@@ -48,7 +48,7 @@ impl Mode {
         }
     }
 
-    /// `1 (A--B)`: the seed's words.
+    /// `1 (A--B)`: the XiVO documentation's words.
     pub fn describe(self) -> &'static str {
         match self {
             Mode::Slave => "0 (A--D)",
@@ -222,7 +222,7 @@ pub fn switch_one(
 }
 
 /// Switches every device to `mode` at once, logging each switch and each failure in the
-/// seed's words. Returns one result per device.
+/// XiVO documentation's words. Returns one result per device.
 ///
 /// `held` is the device lock the caller took. The workers may outlive this call (a
 /// signal ends the wait for them at once, while a request runs on to its timeout), so

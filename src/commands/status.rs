@@ -1,5 +1,6 @@
 //! `status`: per berofos, whether it answers, its relay mode and who has the lines,
-//! its scenario and watchdog, and the HA settings that differ from the seed's.
+//! its scenario and watchdog, and the HA settings that differ from the XiVO
+//! documentation's.
 
 use super::output::Output;
 use super::Ctx;
@@ -59,7 +60,7 @@ pub struct Read {
     pub wdog: Option<String>,
     pub wdogdef: Option<String>,
     pub modedef: Option<String>,
-    /// `wdog=1 (want 0)`: the HA settings that differ from the seed's.
+    /// `wdog=1 (want 0)`: the HA settings that differ from the XiVO documentation's.
     pub issues: Vec<String>,
 }
 
@@ -94,7 +95,7 @@ fn at(d: &Device) -> At {
     }
 }
 
-/// The HA settings of one berofos that differ from the seed's recommendation (the
+/// The HA settings of one berofos that differ from the XiVO documentation's (the
 /// relay mode is not one: either XiVO may have the lines).
 pub fn ha_issues(cfg: &ConfigTxt) -> Vec<String> {
     settings::HA_SETTINGS

@@ -1,4 +1,4 @@
-//! `master` / `slave`: the seed's command – every selected berofos to one relay mode.
+//! `master` / `slave`: the XiVO HA command – every selected berofos to one relay mode.
 
 use super::output::Output;
 use super::Ctx;

@@ -133,7 +133,7 @@ follows the promoted XiVO. Parameters come as OCF_RESKEY_<name> (see meta-data);
 the action may also come from __OCF_ACTION.
 ";
 
-/// Runs the agent: `action` (argv[1]), else `__OCF_ACTION`; returns the exit code.
+/// Runs the agent: `action` (`argv[1]`), else `__OCF_ACTION`; returns the exit code.
 pub fn run(action: Option<String>) -> i32 {
     let started = Instant::now();
     let name = action
