@@ -163,3 +163,52 @@ pub fn run(ctx: &Ctx, sw: &Switch) -> Result<Output> {
     };
     Ok(Output::Status(report).failing(failure))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn device() -> Device {
+        Device {
+            name: Some("fos1".into()),
+            host: Some("10.34.1.50".into()),
+            port: 80,
+            login: None,
+            mac: None,
+            origin: None,
+        }
+    }
+
+    #[test]
+    fn a_row_from_config_txt() {
+        let c = ConfigTxt::parse(
+            "bnfos_confmap_magic=0.1\n4_mode=\n1_sz=checked\n6_wen=checked\n2_wen=\n1_rm=checked\n",
+        )
+        .unwrap();
+        let r = Read::of(&device(), &c);
+        assert_eq!(r.device, "fos1 (10.34.1.50)");
+        assert_eq!(r.sel, "-f fos1");
+        assert_eq!(r.mode, Some(Mode::Slave));
+        assert_eq!(
+            (
+                r.scenario.as_deref(),
+                r.wdog.as_deref(),
+                r.modedef.as_deref()
+            ),
+            (Some("1"), Some("1"), Some("1"))
+        );
+        // The relay mode is not an HA issue: either XiVO may have the lines.
+        assert_eq!(r.issues, ["wdog=1 (want 0)", "scenario=1 (want 0)"]);
+        let seed = ConfigTxt::parse(
+            "bnfos_confmap_magic=0.1\n4_mode=checked\n1_sz=\n6_wen=\n2_wen=\n1_rm=checked\n",
+        )
+        .unwrap();
+        let r = Read::of(&device(), &seed);
+        assert_eq!((r.mode, r.issues.len()), (Some(Mode::Master), 0));
+        // A berofos that reports nothing: unknown, and every HA setting named.
+        let empty = ConfigTxt::parse("bnfos_confmap_magic=0.1\n").unwrap();
+        let r = Read::of(&device(), &empty);
+        assert_eq!(r.mode, None);
+        assert_eq!(r.issues.len(), 4, "{:?}", r.issues);
+    }
+}
