@@ -10,7 +10,7 @@
 # The relays stay in the mode they are in: the ISDN lines remain on the XiVO
 # that has them now.  With the berofos powered off, ports A and D are joined
 # (the lines go to the XiVO on port D).  If you stop using the berofos for
-# good, also remove /etc/bnfos.conf on both nodes (as the seed procedure says).
+# good, also remove /etc/bnfos.conf on both nodes (as the XiVO documentation's procedure says).
 
 # Stop at the first error (-e) and on a misspelt variable (-u).
 set -eu

@@ -9,7 +9,7 @@ use std::path::PathBuf;
 
 const AFTER_HELP: &str = "\
 Exit status: 0 success, 1 device or network failure, 2 usage or bad value, 6 bad configuration file.
-The seed procedure word for word: bnfos --set mode=1 -f fos1  is  xivo-berofos set mode=1 -f fos1";
+The XiVO documentation's procedure, word for word: bnfos --set mode=1 -f fos1  is  xivo-berofos set mode=1 -f fos1";
 
 #[derive(Parser, Debug)]
 #[command(

@@ -8,6 +8,7 @@
 //! comments and unknown keys included.
 
 use crate::error::{Error, Result};
+pub use crate::login::Login;
 use crate::mac::Mac;
 use std::fmt;
 use std::io::Write;
@@ -16,31 +17,23 @@ use std::path::{Path, PathBuf};
 
 pub const DEFAULT_PATH: &str = "/etc/bnfos.conf";
 /// What `master`, `slave` and the agent's promote say without a configuration file
-/// (the seed's words: the package may sit on a XiVO without a berofos).
+/// (the XiVO documentation's words: the package may sit on a XiVO without a berofos).
 pub const NOT_CONFIGURED: &str = "berofos is not configured -- doing nothing";
 pub const DEFAULT_HTTP_PORT: u16 = 80;
 
-/// `user:password` for the HTTP face. The password never shows in `Debug`.
-#[derive(Clone, PartialEq, Eq)]
-pub struct Login {
-    pub user: String,
-    pub password: String,
+/// What is wrong with one line of the file, as values (the agent's exit reason needs
+/// the line on its own); shown as `/etc/bnfos.conf:7: [fos2]: not a MAC address`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LineError {
+    pub file: PathBuf,
+    /// 1-based.
+    pub line: usize,
+    pub what: String,
 }
 
-impl fmt::Debug for Login {
+impl fmt::Display for LineError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "Login({}:***)", self.user)
-    }
-}
-
-impl Login {
-    /// `user:password`; the password may itself contain `:`.
-    pub fn parse(s: &str) -> Option<Login> {
-        let (user, password) = s.split_once(':')?;
-        (!user.is_empty()).then(|| Login {
-            user: user.to_string(),
-            password: password.to_string(),
-        })
+        write!(f, "{}:{}: {}", self.file.display(), self.line, self.what)
     }
 }
 
@@ -54,8 +47,8 @@ pub struct Section {
     pub host: Option<String>,
     pub login: Option<Login>,
     pub port: Option<u16>,
-    /// What is wrong with this section (each message names the line).
-    pub errors: Vec<String>,
+    /// What is wrong with this section, line by line.
+    pub errors: Vec<LineError>,
 }
 
 impl Section {
@@ -158,9 +151,13 @@ impl ConfigFile {
                         } else {
                             name.to_string()
                         };
-                        let error = format!(
-                            "{file}:{n}: malformed section header '{line}' (expected [{name}] alone on its line)"
-                        );
+                        let error = LineError {
+                            file: path.to_path_buf(),
+                            line: n,
+                            what: format!(
+                                "malformed section header '{line}' (expected [{name}] alone on its line)"
+                            ),
+                        };
                         ignored = None;
                         cfg.sections.push(Section {
                             name,
@@ -178,25 +175,30 @@ impl ConfigFile {
                     .push(format!("{file}:{n}: line outside any [section] ignored"));
                 continue;
             };
+            let bad = |what: String| LineError {
+                file: path.to_path_buf(),
+                line: n,
+                what,
+            };
             let Some((key, value)) = line.split_once('=') else {
-                section.errors.push(format!(
-                    "{file}:{n}: expected key = value in [{}]",
-                    section.name
-                ));
+                section
+                    .errors
+                    .push(bad(format!("expected key = value in [{}]", section.name)));
                 continue;
             };
             let (key, value) = (key.trim().to_ascii_lowercase(), value.trim());
-            let at = format!("{file}:{n}: [{}]", section.name);
+            let name = format!("[{}]", section.name);
+            let at = format!("{file}:{n}: {name}");
             match key.as_str() {
                 "mac" => match value.parse() {
                     Ok(m) => section.mac = Some(m),
-                    Err(e) => section.errors.push(format!("{at}: {e}")),
+                    Err(e) => section.errors.push(bad(format!("{name}: {e}"))),
                 },
                 "host" => {
                     if value.is_empty() || value.contains(char::is_whitespace) {
-                        section
-                            .errors
-                            .push(format!("{at}: host must be an IPv4 address or a host name"));
+                        section.errors.push(bad(format!(
+                            "{name}: host must be an IPv4 address or a host name"
+                        )));
                     } else {
                         section.host = Some(value.to_string());
                     }
@@ -206,13 +208,13 @@ impl ConfigFile {
                     Some(l) => section.login = Some(l),
                     None => section
                         .errors
-                        .push(format!("{at}: login must be user:password")),
+                        .push(bad(format!("{name}: login must be user:password"))),
                 },
                 "port" => match value.parse::<u16>() {
                     Ok(p) if p > 0 => section.port = Some(p),
-                    _ => section.errors.push(format!(
-                        "{at}: port must be a number from 1 to 65535, not '{value}'"
-                    )),
+                    _ => section.errors.push(bad(format!(
+                        "{name}: port must be a number from 1 to 65535, not '{value}'"
+                    ))),
                 },
                 // An ignored section was named once already, with its lines.
                 _ if in_ignored => {}
@@ -243,29 +245,9 @@ impl ConfigFile {
         })
     }
 
-    pub fn section(&self, name: &str) -> Result<&Section> {
-        self.sections
-            .iter()
-            .find(|s| s.name == name)
-            .ok_or_else(|| {
-                Error::Usage(format!(
-                    "no section [{name}] in {}; sections: {}",
-                    self.path.display(),
-                    self.names_or_none()
-                ))
-            })
-    }
-
-    fn names_or_none(&self) -> String {
-        if self.sections.is_empty() {
-            "none (run xivo-berofos scan -x)".to_string()
-        } else {
-            self.sections
-                .iter()
-                .map(|s| s.name.as_str())
-                .collect::<Vec<_>>()
-                .join(", ")
-        }
+    /// The section `name` ([`crate::select`] says what to do when there is none).
+    pub fn section(&self, name: &str) -> Option<&Section> {
+        self.sections.iter().find(|s| s.name == name)
     }
 
     /// The next free `fosN`.
@@ -279,9 +261,11 @@ impl ConfigFile {
     /// Merges devices found by a scan (docs/protocol.md §3, product.md §2): known MACs keep
     /// their section (name, login, port, every other line) and get `host` updated when
     /// their address changed; new MACs get the next free `fosN`. Returns the new text and
-    /// a line per change. Host names are resolved here (see [`ConfigFile::merge_with`]).
+    /// a line per change. A pure function: a host name in the file is not resolved, so
+    /// it is replaced by the scanned address (`scan -x` resolves the names first, and
+    /// calls [`ConfigFile::merge_with`]).
     pub fn merge(&self, found: &[(Mac, Ipv4Addr, u16)]) -> (String, Vec<String>) {
-        self.merge_with(found, |h| crate::device::resolve_v4(h).ok())
+        self.merge_with(found, |_| None)
     }
 
     /// The host names (not addresses) of the sections a merge of `found` looks at: those
@@ -466,7 +450,12 @@ mod tests {
         assert!(c.warnings[0].contains(":4:") && c.warnings[0].contains("unknown key 'foo'"));
         let b = &c.sections[1];
         assert_eq!(b.errors.len(), 3);
-        assert!(b.errors[0].contains(":6: [b]"), "{:?}", b.errors);
+        assert!(
+            b.errors[0].to_string().contains(":6: [b]"),
+            "{:?}",
+            b.errors
+        );
+        assert_eq!(b.errors[0].line, 6);
         assert!(c.sections[2].errors.is_empty());
         assert_eq!(c.sections[2].http_port(), 8080);
         assert!(!format!("{:?}", c.sections[0].login).contains("p:#"));
@@ -481,7 +470,9 @@ mod tests {
         assert!(c.sections[0].errors.is_empty());
         assert_eq!(c.sections[1].name, "fos2");
         assert!(
-            c.sections[1].errors[0].contains(":4: malformed section header"),
+            c.sections[1].errors[0]
+                .to_string()
+                .contains(":4: malformed section header"),
             "{:?}",
             c.sections[1].errors
         );
@@ -525,10 +516,14 @@ mod tests {
         assert_eq!(n.sections[0].port, Some(8080));
         assert_eq!(n.sections[1].name, "fos1");
         assert!(n.sections[1].host.is_none() && text.contains(";host = 0.0.0.0"));
-        // A host name that resolves to the scanned address is kept.
-        let c = parse("[fos1]\nmac = 00:19:32:00:12:1D\nhost = localhost\n");
-        let (t, _) = c.merge(&[(m1, Ipv4Addr::LOCALHOST, 80)]);
-        assert!(t.contains("host = localhost\n"), "{t}");
+        // A host name that resolves to the scanned address is kept; merge alone
+        // resolves nothing.
+        let c = parse("[fos1]\nmac = 00:19:32:00:12:1D\nhost = berofos1\n");
+        let found = [(m1, Ipv4Addr::LOCALHOST, 80)];
+        let (t, _) = c.merge_with(&found, |h| (h == "berofos1").then_some(Ipv4Addr::LOCALHOST));
+        assert!(t.contains("host = berofos1\n"), "{t}");
+        let (t, _) = c.merge(&found);
+        assert!(t.contains("host = 127.0.0.1\n"), "{t}");
         // Merging the same again changes nothing.
         let (again, _) = n.merge(&[(m1, Ipv4Addr::new(10, 34, 1, 20), 8080)]);
         assert_eq!(again, text);

@@ -1,8 +1,8 @@
 //! A berofos as the commands see it: chosen by section (`-f`), MAC (`-m`) or host (`-h`),
 //! named in every message as `fos1 (10.34.1.50)`.
 
-use crate::config::{ConfigFile, Login, Section, DEFAULT_HTTP_PORT};
-use crate::error::{Error, Problem, Result};
+use crate::config::{ConfigFile, Login, Section};
+use crate::error::{Error, Problem, Result, Who};
 use crate::http::Endpoint;
 use crate::mac::Mac;
 use std::net::{Ipv4Addr, ToSocketAddrs};
@@ -20,38 +20,32 @@ pub struct Device {
 }
 
 impl Device {
-    pub fn from_section(cfg: &ConfigFile, s: &Section) -> Result<Device> {
-        if let Some(first) = s.errors.first() {
-            let more = if s.errors.len() > 1 {
-                format!(" (and {} more problems)", s.errors.len() - 1)
-            } else {
-                String::new()
-            };
-            return Err(Error::Config(format!(
-                "{first}{more} – fix section [{}] of {}",
-                s.name,
-                cfg.path.display()
-            )));
-        }
-        Ok(Device {
+    /// The device of a section; [`crate::select`] checks the section first.
+    pub fn from_section(cfg: &ConfigFile, s: &Section) -> Device {
+        Device {
             name: Some(s.name.clone()),
             host: s.host.clone(),
             port: s.http_port(),
             login: s.login.clone(),
             mac: s.mac,
             origin: Some(format!("{}:{}", cfg.path.display(), s.line)),
-        })
+        }
     }
 
     /// `fos1 (10.34.1.50)`, `10.34.1.50` or `00:19:32:00:12:1D`.
     pub fn label(&self) -> String {
-        match (&self.name, &self.host, &self.mac) {
-            (Some(n), Some(h), _) => format!("{n} ({h})"),
-            (Some(n), None, Some(m)) => format!("{n} ({m})"),
-            (Some(n), None, None) => n.clone(),
-            (None, Some(h), _) => h.clone(),
-            (None, None, Some(m)) => m.to_string(),
-            (None, None, None) => "berofos".into(),
+        self.who().label()
+    }
+
+    /// This device as errors carry it.
+    pub fn who(&self) -> Who {
+        Who {
+            name: self.name.clone(),
+            at: self
+                .host
+                .clone()
+                .or_else(|| self.mac.map(|m| m.to_string())),
+            sel: self.sel(),
         }
     }
 
@@ -68,8 +62,7 @@ impl Device {
     /// Wraps a problem with this device's name.
     pub fn fail(&self, problem: Problem) -> Error {
         Error::Device {
-            label: self.label(),
-            sel: self.sel(),
+            who: Box::new(self.who()),
             problem,
         }
     }
@@ -77,11 +70,7 @@ impl Device {
     /// The HTTP face: needs a host.
     pub fn endpoint(&self) -> Result<Endpoint> {
         let host = self.host.clone().ok_or_else(|| match &self.origin {
-            Some(o) => Error::Config(format!(
-                "{}: section [{}] has no host – add host = <IP of the berofos> (xivo-berofos scan -x finds it)",
-                o,
-                self.name.as_deref().unwrap_or("?")
-            )),
+            Some(o) => Error::Config(no_host(o, self.name.as_deref().unwrap_or("?"))),
             None => Error::Usage("no host given – use -h HOST or -f NAME".into()),
         })?;
         Ok(Endpoint {
@@ -126,79 +115,9 @@ pub fn resolve_v4(host: &str) -> Result<Ipv4Addr, Problem> {
         .ok_or_else(|| Problem::Network(format!("cannot resolve host name '{host}'")))
 }
 
-/// Command-line choice of device(s).
-#[derive(Clone, Debug, Default)]
-pub struct Selector {
-    pub section: Option<String>,
-    pub mac: Option<Mac>,
-    pub host: Option<String>,
-    pub port: Option<u16>,
-    pub login: Option<Login>,
-}
-
-impl Selector {
-    /// The device named on the command line, without HTTP details.
-    pub fn of(w: &crate::cli::Which) -> Selector {
-        Selector {
-            section: w.section.clone(),
-            mac: w.mac,
-            host: w.host.clone(),
-            ..Default::default()
-        }
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.section.is_none() && self.mac.is_none() && self.host.is_none()
-    }
-
-    /// One device: `-f NAME` from the configuration, or `-m`/`-h` given directly.
-    pub fn one(&self, cfg: Option<&ConfigFile>, config_path: &std::path::Path) -> Result<Device> {
-        if let Some(name) = &self.section {
-            if self.mac.is_some() || self.host.is_some() {
-                return Err(Error::Usage(
-                    "-f NAME cannot be combined with -m or -h: choose one way to name the berofos"
-                        .into(),
-                ));
-            }
-            let cfg = cfg.ok_or_else(|| {
-                Error::Config(format!(
-                    "{} does not exist, so -f {name} names nothing – create it with xivo-berofos scan -x",
-                    config_path.display()
-                ))
-            })?;
-            let mut d = Device::from_section(cfg, cfg.section(name)?)?;
-            if let Some(p) = self.port {
-                d.port = p;
-            }
-            if self.login.is_some() {
-                d.login = self.login.clone();
-            }
-            return Ok(d);
-        }
-        if self.is_empty() {
-            return Err(Error::Usage("no berofos given – use -f NAME (a section of the configuration), -h HOST or -m MAC".into()));
-        }
-        // A MAC or host that the configuration knows brings its login and port along.
-        let known = cfg.and_then(|c| {
-            c.sections.iter().find(|s| {
-                s.errors.is_empty()
-                    && ((self.mac.is_some() && s.mac == self.mac)
-                        || (self.mac.is_none() && self.host.is_some() && s.host == self.host))
-            })
-        });
-        Ok(Device {
-            name: None,
-            host: self.host.clone(),
-            port: self
-                .port
-                .or(known.and_then(|s| s.port))
-                .unwrap_or(DEFAULT_HTTP_PORT),
-            login: self
-                .login
-                .clone()
-                .or_else(|| known.and_then(|s| s.login.clone())),
-            mac: self.mac,
-            origin: None,
-        })
-    }
+/// The message for a section without a host; `origin` is `file:line`.
+pub fn no_host(origin: &str, section: &str) -> String {
+    format!(
+        "{origin}: section [{section}] has no host – add host = <IP of the berofos> (xivo-berofos scan -x finds it)"
+    )
 }

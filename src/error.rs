@@ -4,7 +4,6 @@
 //! which device it was talking to wraps it in [`Error::Device`], whose message names the
 //! device, its host and what to try.
 
-use std::fmt;
 use std::time::Duration;
 
 /// Exit statuses of the admin commands (product.md §1).
@@ -100,6 +99,36 @@ impl Problem {
     }
 }
 
+/// The berofos (or the scan) an error is about, as values: formatted once, by
+/// [`Who::label`], never split back.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Who {
+    /// Its section (`fos2`), when it was chosen from the configuration.
+    pub name: Option<String>,
+    /// Where it is: its host, else its MAC (or what a scan asked).
+    pub at: Option<String>,
+    /// How to name it on the command line (`-f fos2`), for hints; empty when none.
+    pub sel: String,
+}
+
+impl Who {
+    /// `fos2 (10.34.1.51)`, `fos2`, `10.34.1.51`.
+    pub fn label(&self) -> String {
+        match (&self.name, &self.at) {
+            (Some(n), Some(a)) => format!("{n} ({a})"),
+            (Some(n), None) => n.clone(),
+            (None, Some(a)) => a.clone(),
+            (None, None) => "berofos".into(),
+        }
+    }
+
+    /// The name alone when there is one (`fos2`), else the label: for places that
+    /// keep little.
+    pub fn short(&self) -> String {
+        self.name.clone().unwrap_or_else(|| self.label())
+    }
+}
+
 /// Any failure of a command, with its exit status.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
@@ -109,13 +138,9 @@ pub enum Error {
     /// Bad configuration file (exit 6).
     #[error("{0}")]
     Config(String),
-    /// One device failed (exit 1). `label` is like `fos2 (10.34.1.51)`.
-    #[error("{label}: {}", problem.describe(sel))]
-    Device {
-        label: String,
-        sel: String,
-        problem: Problem,
-    },
+    /// One device failed (exit 1): `fos2 (10.34.1.51): <what happened> – <what to do>`.
+    #[error("{}: {}", who.label(), problem.describe(&who.sel))]
+    Device { who: Box<Who>, problem: Problem },
     /// Several devices failed (exit 1); one message per device.
     #[error("{}", .0.iter().map(|e| e.to_string()).collect::<Vec<_>>().join("\n"))]
     Many(Vec<Error>),
@@ -141,18 +166,6 @@ impl Error {
                 })
                 .unwrap_or(EXIT_DEVICE),
         }
-    }
-}
-
-impl fmt::Display for crate::settings::BadSetting {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl From<crate::settings::BadSetting> for Error {
-    fn from(b: crate::settings::BadSetting) -> Self {
-        Error::Usage(b.0)
     }
 }
 

@@ -6,8 +6,8 @@
 //! the failure's kind, never from reqwest's message: that one quotes the URL, and a URL
 //! may carry a password (`apwd=`).
 
-use crate::config::Login;
 use crate::error::Problem;
+use crate::login::Login;
 use crate::settings::ConfigTxt;
 use reqwest::blocking::{Client, Response};
 use reqwest::StatusCode;
@@ -98,7 +98,7 @@ impl Http {
         resp.take(BODY_CAP + 1)
             .read_to_end(&mut body)
             .map_err(|e| {
-                if e.to_string().contains("timed out") {
+                if timed_out(&e) {
                     Problem::NoAnswer(timeout)
                 } else {
                     Problem::Network("connection lost while reading the answer".into())
@@ -144,6 +144,26 @@ fn digest_challenge(resp: &Response) -> Option<String> {
         .map(str::to_string)
 }
 
+/// Whether reading a body failed on its timeout: reqwest wraps the cause in an I/O
+/// error of kind `Other`, so the kind is looked for along the chain of sources.
+fn timed_out(e: &std::io::Error) -> bool {
+    if e.kind() == std::io::ErrorKind::TimedOut {
+        return true;
+    }
+    let mut source: Option<&(dyn std::error::Error + 'static)> = e.get_ref().map(|s| s as _);
+    while let Some(s) = source {
+        if s.downcast_ref::<reqwest::Error>()
+            .is_some_and(reqwest::Error::is_timeout)
+            || s.downcast_ref::<std::io::Error>()
+                .is_some_and(|io| io.kind() == std::io::ErrorKind::TimedOut)
+        {
+            return true;
+        }
+        source = s.source();
+    }
+    false
+}
+
 /// Names a reqwest failure by its kind and root cause, without its URL.
 fn classify(e: &reqwest::Error, port: u16, timeout: Duration) -> Problem {
     if e.is_timeout() {
@@ -166,5 +186,37 @@ fn classify(e: &reqwest::Error, port: u16, timeout: Duration) -> Problem {
         Problem::BadAnswer("malformed HTTP answer".into())
     } else {
         Problem::Network("the connection failed before an answer came (malformed or closed)".into())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+
+    /// A body that stops coming is "no answer within", found by its kind, not its text.
+    #[test]
+    fn a_stalled_body_is_no_answer() {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let server = std::thread::spawn(move || {
+            let (mut s, _) = listener.accept().unwrap();
+            let mut buf = [0u8; 1024];
+            let _ = std::io::Read::read(&mut s, &mut buf);
+            let _ = s.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nabc");
+            let _ = s.flush();
+            // Held open (bounded) past the client's timeout.
+            std::thread::sleep(Duration::from_millis(1500));
+        });
+        let ep = Endpoint {
+            host: "127.0.0.1".into(),
+            port,
+            login: None,
+        };
+        let r = Http::new()
+            .unwrap()
+            .get(&ep, "/config.txt", Duration::from_millis(300));
+        assert_eq!(r, Err(Problem::NoAnswer(Duration::from_millis(300))));
+        server.join().unwrap();
     }
 }

@@ -6,6 +6,7 @@
 //! Taking it is bounded by a deadline: a lock held too long is a clear error, not a hang.
 
 use crate::error::{Error, Result};
+use crate::signals::Cancel;
 use nix::fcntl::{Flock, FlockArg};
 use std::fs::{File, OpenOptions};
 use std::io::{Read, Seek, Write};
@@ -94,8 +95,8 @@ pub fn path_for(config: &Path) -> Result<PathBuf> {
 }
 
 impl Lock {
-    /// Takes the lock of `config`, waiting at most until `deadline`.
-    pub fn acquire(config: &Path, deadline: Instant) -> Result<Lock> {
+    /// Takes the lock of `config`, waiting at most until `deadline`, or until `cancel`.
+    pub fn acquire(config: &Path, deadline: Instant, cancel: Cancel) -> Result<Lock> {
         use std::os::unix::fs::OpenOptionsExt;
         let path = path_for(config)?;
         let mut file = OpenOptions::new()
@@ -122,7 +123,7 @@ impl Lock {
                 }
                 Err((f, _)) => {
                     file = f;
-                    if crate::signals::cancelled() {
+                    if cancel.is_set() {
                         return Err(Error::System(format!(
                             "interrupted by a signal while waiting for the lock {} – nothing was changed",
                             path.display()

@@ -1,7 +1,7 @@
 //! Logging to stderr and, when asked, to syslog (tag `xivo-berofos`).
 //!
 //! One process-wide logger, set up once by `main` (or the agent): every layer logs in
-//! the seed's words through [`info`], [`warn`], [`error`], [`debug`]. Messages never
+//! the XiVO documentation's words through [`info`], [`warn`], [`error`], [`debug`]. Messages never
 //! carry a password: callers log names, hosts and [`crate::error::Problem`]s only.
 
 use std::sync::{Mutex, OnceLock};

@@ -36,10 +36,12 @@ fn main() {
                 log::Verbosity::Normal
             };
             log::init(verbosity, cli.syslog, None, false);
-            if cli.command.changes_devices() {
-                signals::install();
-            }
-            report(commands::run(&cli))
+            let cancel = if cli.command.changes_devices() {
+                signals::install()
+            } else {
+                signals::Cancel::never()
+            };
+            report(commands::run(&cli, cancel))
         }
     };
     std::process::exit(code);

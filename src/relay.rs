@@ -10,6 +10,7 @@ use crate::error::{Error, Problem, Result};
 use crate::http::Http;
 use crate::lock::Lock;
 use crate::settings::{lookup, ConfigTxt};
+use crate::signals::Cancel;
 use std::sync::{mpsc, Arc};
 use std::time::{Duration, Instant};
 
@@ -23,6 +24,15 @@ pub enum Mode {
 }
 
 impl Mode {
+    /// The mode as a number: 0 or 1.
+    pub fn number(self) -> u8 {
+        match self {
+            Mode::Slave => 0,
+            Mode::Master => 1,
+        }
+    }
+
+    /// The mode as the berofos writes it.
     pub fn bit(self) -> &'static str {
         match self {
             Mode::Slave => "0",
@@ -38,7 +48,7 @@ impl Mode {
         }
     }
 
-    /// `1 (A--B)`: the seed's words.
+    /// `1 (A--B)`: the XiVO documentation's words.
     pub fn describe(self) -> &'static str {
         match self {
             Mode::Slave => "0 (A--D)",
@@ -62,20 +72,28 @@ impl Mode {
     }
 }
 
-/// A point in time that bounds a whole operation.
+/// A point in time that bounds a whole operation, and the signal that may end it
+/// first: passed down as a value to every request, the lock and the cluster tools.
 #[derive(Clone, Copy, Debug)]
 pub struct Deadline {
     pub at: Instant,
     /// What the whole operation was given, for messages.
     pub total: Duration,
+    pub cancel: Cancel,
 }
 
 impl Deadline {
-    pub fn after(total: Duration) -> Deadline {
+    pub fn after(total: Duration, cancel: Cancel) -> Deadline {
         Deadline {
             at: Instant::now() + total,
             total,
+            cancel,
         }
+    }
+
+    /// A SIGTERM or SIGINT came.
+    pub fn cancelled(&self) -> bool {
+        self.cancel.is_set()
     }
 
     pub fn left(&self) -> Duration {
@@ -116,7 +134,7 @@ pub fn parallel<T: Send + 'static>(
     let hard = deadline.at + Duration::from_millis(100);
     while pending > 0 {
         let left = hard.saturating_duration_since(Instant::now());
-        if left.is_zero() || crate::signals::cancelled() {
+        if left.is_zero() || deadline.cancelled() {
             break;
         }
         match rx.recv_timeout(left.min(Duration::from_millis(50))) {
@@ -134,7 +152,7 @@ pub fn parallel<T: Send + 'static>(
         .zip(devices)
         .map(|(r, d)| {
             r.unwrap_or_else(|| {
-                let late = Err(d.fail(if crate::signals::cancelled() {
+                let late = Err(d.fail(if deadline.cancelled() {
                     Problem::Cancelled(format!(
                         "interrupted by a signal before the berofos answered – its relay mode is unknown: check it with xivo-berofos status {}",
                         d.sel()
@@ -204,7 +222,7 @@ pub fn switch_one(
 }
 
 /// Switches every device to `mode` at once, logging each switch and each failure in the
-/// seed's words. Returns one result per device.
+/// XiVO documentation's words. Returns one result per device.
 ///
 /// `held` is the device lock the caller took. The workers may outlive this call (a
 /// signal ends the wait for them at once, while a request runs on to its timeout), so

@@ -292,6 +292,19 @@ pub static HA_SETTINGS: &[(&str, &str)] = &[
 #[derive(Debug, PartialEq, Eq)]
 pub struct BadSetting(pub String);
 
+impl std::fmt::Display for BadSetting {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// A bad setting is a usage error (exit 2).
+impl From<BadSetting> for crate::error::Error {
+    fn from(b: BadSetting) -> Self {
+        crate::error::Error::Usage(b.0)
+    }
+}
+
 /// Finds a setting by name (case-insensitive), or says which names exist.
 pub fn lookup(name: &str) -> Result<&'static Setting, BadSetting> {
     SETTINGS

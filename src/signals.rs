@@ -13,17 +13,35 @@ use std::sync::OnceLock;
 
 static FLAG: OnceLock<Arc<AtomicBool>> = OnceLock::new();
 
-/// Installs the handlers (once).
-pub fn install() {
+/// The "stop" of one command or agent action, passed down as a value with the
+/// deadline ([`crate::relay::Deadline`]): set once a SIGTERM or SIGINT came.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Cancel(Option<&'static AtomicBool>);
+
+impl Cancel {
+    /// Never set: for what runs without the handlers (a read keeps Ctrl-C's default).
+    pub fn never() -> Cancel {
+        Cancel(None)
+    }
+
+    pub fn is_set(self) -> bool {
+        self.0.is_some_and(|f| f.load(Ordering::Relaxed))
+    }
+}
+
+/// Installs the handlers (once); returns the cancellation they set.
+pub fn install() -> Cancel {
     let flag = FLAG.get_or_init(|| Arc::new(AtomicBool::new(false)));
     for sig in [signal_hook::consts::SIGTERM, signal_hook::consts::SIGINT] {
         // Registered first, so it sees the flag before this signal sets it.
         let _ = signal_hook::flag::register_conditional_shutdown(sig, 128 + sig, Arc::clone(flag));
         let _ = signal_hook::flag::register(sig, Arc::clone(flag));
     }
+    Cancel(Some(flag))
 }
 
-/// True once a SIGTERM or SIGINT came.
+/// True once a SIGTERM or SIGINT came. Only the UDP receive loop of [`crate::gbl4`]
+/// still reads it here; everything else gets a [`Cancel`].
 pub fn cancelled() -> bool {
     FLAG.get().is_some_and(|f| f.load(Ordering::Relaxed))
 }

@@ -63,6 +63,43 @@ fn without_config_master_and_slave_do_nothing() {
     assert!(!conf.exists());
 }
 
+/// One selection (src/select.rs, README "Which berofos"): every berofos that can be
+/// switched is, each one that cannot is named; naming sections of a missing file is an
+/// error, not "not configured".
+#[test]
+fn switch_what_can_be_switched_and_name_the_rest() {
+    let sim = Sim::start(1, &[]);
+    sim.cmd().args(["slave", "-f", "fos1"]).assert().success();
+    assert_eq!(sim.mode(1), "0");
+    sim.cmd()
+        .args(["master", "-f", "fos1", "-f", "fos9"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("no section [fos9]"));
+    assert_eq!(sim.mode(1), "1", "the known berofos is switched");
+    let out = sim
+        .cmd()
+        .args(["status", "-f", "fos1", "-f", "fos9"])
+        .assert()
+        .code(2)
+        .get_output()
+        .clone();
+    let text = stdout_of(&out);
+    assert!(
+        text.contains("fos1 (") && text.contains("no section [fos9]"),
+        "{text}"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let conf = dir.path().join("absent.conf");
+    assert_cmd::Command::new(BIN)
+        .args(["-c", path_str(&conf), "master", "-f", "fos1"])
+        .assert()
+        .code(6)
+        .stderr(predicate::str::contains(
+            "does not exist, so [fos1] names no berofos",
+        ));
+}
+
 #[test]
 fn a_dead_and_a_hung_berofos_do_not_stop_the_others() {
     let sim = Sim::start(3, &["--fault", "2=dead", "--fault", "3=hang"]);

@@ -969,7 +969,12 @@ fn a_held_lock_is_a_clear_error_in_time() {
     let _sim = Berofos::start(1, &a.config(), &[]);
     a.put_state(Some("unpromoted"));
     std::env::set_var(xivo_berofos::lock::DIR_ENV, a.dir.path());
-    let _held = xivo_berofos::lock::Lock::acquire(&a.config(), Instant::now()).unwrap();
+    let _held = xivo_berofos::lock::Lock::acquire(
+        &a.config(),
+        Instant::now(),
+        xivo_berofos::signals::Cancel::never(),
+    )
+    .unwrap();
     let r = a.run_with("promote", &[("OCF_RESKEY_CRM_meta_timeout", "2000")]);
     assert_eq!(r.code, 1);
     assert!(r.took < Duration::from_secs(2), "{:?}", r.took);
@@ -1141,4 +1146,51 @@ fn a_relay_moved_while_alone_is_taken_back_once() {
         .syslog()
         .join("\n")
         .contains("cannot list this partition's members"));
+}
+
+/// The agent selects as the admin commands do (src/select.rs): an unknown section, a
+/// section without host and a file without sections are named; the good berofos are
+/// switched all the same.
+#[test]
+fn one_selection_as_the_admin_commands() {
+    let a = Agent::new("xivo1");
+    let sim = Berofos::start(1, &a.config(), &[]);
+    sim.set_mode(1, "0");
+    a.put_state(Some("unpromoted"));
+    let r = a.run_with("promote", &[("OCF_RESKEY_devices", "fos1 fos9")]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    let reason = r.reason().unwrap();
+    assert!(
+        reason.starts_with("1/2 berofos not switched to 1 (A--B): [fos9] not in "),
+        "{reason}"
+    );
+    assert_eq!(sim.mode(1), "1", "the known berofos is switched");
+    // A section without host: named early, with its line, by validate-all too.
+    let good = std::fs::read_to_string(a.config()).unwrap();
+    let line = good.lines().count() + 1;
+    std::fs::write(
+        a.config(),
+        format!("{good}[fos2]\nmac = 00:19:32:00:00:09\n"),
+    )
+    .unwrap();
+    sim.set_mode(1, "0");
+    let r = a.run("promote");
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    let reason = r.reason().unwrap();
+    assert!(
+        reason.contains(&format!("[fos2] no host (bnfos.conf:{line})")),
+        "{reason}"
+    );
+    assert_eq!(sim.mode(1), "1");
+    let r = a.run("validate-all");
+    assert_eq!(r.code, 6, "{}", r.stderr);
+    assert!(r.reason().unwrap().contains("has no host"), "{}", r.stderr);
+    // A file without any section is a configuration error, not "not configured".
+    std::fs::write(a.config(), "# no berofos yet\n").unwrap();
+    let r = a.run("validate-all");
+    assert_eq!(r.code, 6, "{}", r.stderr);
+    assert!(r.reason().unwrap().contains("no berofos section"));
+    let r = a.run("promote");
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert!(r.reason().unwrap().contains("no berofos section"));
 }

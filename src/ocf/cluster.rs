@@ -2,27 +2,20 @@
 //!
 //! Both go through Pacemaker's command-line tools (`crm_node -n`,
 //! `crm_attribute --promotion`), found in `HA_SBIN_DIR` or on PATH, run with a bounded
-//! wait, and never with a secret in their arguments. A missing tool is logged, never
+//! wait – at most [`TOOL_LIMIT`], never past the action's deadline, which every call
+//! takes as a value (`until`) – and never with a secret in their arguments. A missing tool is logged, never
 //! fatal: the agent also runs where no cluster does (ocf-tester, a test machine); only
 //! an unknown node name stops what depends on it (see [`node_name`]).
 
 use crate::log;
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
-use std::sync::{mpsc, OnceLock};
+use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-/// The longest a cluster tool may take.
-const TOOL_LIMIT: Duration = Duration::from_secs(5);
-
-/// The action's deadline: no tool may run past it (a stop that times out gets the node
-/// fenced).
-static DEADLINE: OnceLock<Instant> = OnceLock::new();
-
-/// Bounds every later tool call by the action's deadline (set once, by the agent).
-pub fn bound_by(deadline: Instant) {
-    let _ = DEADLINE.set(deadline);
-}
+/// The longest a cluster tool may take (and never past the action's deadline: a stop
+/// that times out gets the node fenced).
+pub const TOOL_LIMIT: Duration = Duration::from_secs(5);
 
 /// `HA_SBIN_DIR/<name>` when it exists, else the first `<name>` on PATH.
 pub fn find_tool(name: &str) -> Option<PathBuf> {
@@ -44,9 +37,10 @@ fn drain(mut pipe: impl std::io::Read + Send + 'static) -> mpsc::Receiver<Vec<u8
     rx
 }
 
-/// Runs a tool with a bounded wait; `Ok(stdout)` on exit status 0. Its output is read
-/// while it runs: a tool that writes more than a pipe holds must not block on it.
-fn run_tool(name: &str, args: &[&str]) -> Result<String, String> {
+/// Runs a tool with a bounded wait (until `until`, at most [`TOOL_LIMIT`]);
+/// `Ok(stdout)` on exit status 0. Its output is read while it runs: a tool that writes
+/// more than a pipe holds must not block on it.
+fn run_tool(name: &str, args: &[&str], until: Instant) -> Result<String, String> {
     let path = find_tool(name).ok_or_else(|| format!("{name} not found in HA_SBIN_DIR or PATH"))?;
     let mut child = Command::new(&path)
         .args(args)
@@ -57,9 +51,7 @@ fn run_tool(name: &str, args: &[&str]) -> Result<String, String> {
         .map_err(|e| format!("cannot run {}: {e}", path.display()))?;
     let stdout = child.stdout.take().map(drain);
     let stderr = child.stderr.take().map(drain);
-    let end = DEADLINE.get().map_or(Instant::now() + TOOL_LIMIT, |&d| {
-        d.min(Instant::now() + TOOL_LIMIT)
-    });
+    let end = until.min(Instant::now() + TOOL_LIMIT);
     let status = loop {
         match child.try_wait() {
             Ok(Some(status)) => break status,
@@ -99,19 +91,14 @@ fn run_tool(name: &str, args: &[&str]) -> Result<String, String> {
 /// Never a guess such as the host name: it decides which way the relays go, and a host
 /// name in another form than `master_node` (full vs short) would send the lines to the
 /// wrong XiVO. `Err` says why neither source gave it.
-pub fn node_name() -> Result<String, String> {
-    static NODE: OnceLock<Result<String, String>> = OnceLock::new();
-    NODE.get_or_init(find_node_name).clone()
-}
-
-fn find_node_name() -> Result<String, String> {
+pub fn node_name(until: Instant) -> Result<String, String> {
     if let Some(n) = std::env::var("OCF_RESKEY_CRM_meta_on_node")
         .ok()
         .filter(|n| !n.trim().is_empty())
     {
         return Ok(n.trim().to_string());
     }
-    let why = match run_tool("crm_node", &["-n"]) {
+    let why = match run_tool("crm_node", &["-n"], until) {
         Ok(n) if !n.is_empty() => return Ok(n),
         Ok(_) => "crm_node -n printed nothing".to_string(),
         Err(e) => e,
@@ -122,8 +109,8 @@ fn find_node_name() -> Result<String, String> {
 }
 
 /// The node names of the cluster (`crm_node -l`), or `None` when no cluster answers.
-pub fn members() -> Option<Vec<String>> {
-    let out = run_tool("crm_node", &["-l"]).ok()?;
+pub fn members(until: Instant) -> Option<Vec<String>> {
+    let out = run_tool("crm_node", &["-l"], until).ok()?;
     // "<id> <name> <state>" per line.
     let names: Vec<String> = out
         .lines()
@@ -134,24 +121,28 @@ pub fn members() -> Option<Vec<String>> {
 
 /// The node names of this node's partition (`crm_node -p`: the members it can see),
 /// or `None` when no cluster answers.
-pub fn partition() -> Option<Vec<String>> {
-    let out = run_tool("crm_node", &["-p"]).ok()?;
+pub fn partition(until: Instant) -> Option<Vec<String>> {
+    let out = run_tool("crm_node", &["-p"], until).ok()?;
     let names: Vec<String> = out.split_whitespace().map(str::to_string).collect();
     (!names.is_empty()).then_some(names)
 }
 
 /// Sets this node's promotion score (logged first, so it shows even without a cluster).
-pub fn set_score(score: u32, why: &str) {
+pub fn set_score(score: u32, why: &str, until: Instant) {
     log::info(&format!("promotion score {score} ({why})"));
-    if let Err(e) = run_tool("crm_attribute", &["--promotion", "-v", &score.to_string()]) {
+    if let Err(e) = run_tool(
+        "crm_attribute",
+        &["--promotion", "-v", &score.to_string()],
+        until,
+    ) {
         log::warn(&format!("cannot set the promotion score: {e}"));
     }
 }
 
 /// Removes this node's promotion score.
-pub fn delete_score() {
+pub fn delete_score(until: Instant) {
     log::info("removing the promotion score");
-    if let Err(e) = run_tool("crm_attribute", &["--promotion", "-D"]) {
+    if let Err(e) = run_tool("crm_attribute", &["--promotion", "-D"], until) {
         log::warn(&format!("cannot remove the promotion score: {e}"));
     }
 }

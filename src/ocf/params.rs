@@ -6,7 +6,6 @@
 //! fence-agents derive everything from `all_opt`.
 
 use super::{Failure, OcfExit};
-use crate::config::ConfigFile;
 use crate::settings::parse_bool;
 use std::path::PathBuf;
 use std::time::Duration;
@@ -138,7 +137,7 @@ fn positive_seconds(v: &str) -> Option<Duration> {
     (n.is_finite() && n > 0.0 && n <= 3600.0).then(|| Duration::from_secs_f64(n))
 }
 
-fn bad_param(reason: String) -> Failure {
+pub(super) fn bad_param(reason: String) -> Failure {
     Failure::new(OcfExit::ErrArgs, reason)
 }
 
@@ -185,41 +184,9 @@ impl Params {
         Params::from(|name| std::env::var(format!("OCF_RESKEY_{name}")).ok())
     }
 
-    /// Checks the configuration file against the parameters: 0, 6 (the file cannot be
-    /// read, or a section has an error), 2 (`devices` names a missing section), 5
-    /// (`devices` is set, so the file must exist, and it does not).
-    pub fn validate_config(&self) -> Result<Option<ConfigFile>, Failure> {
-        let cfg = ConfigFile::load(&self.config)
-            .map_err(|e| Failure::new(OcfExit::ErrConfigured, e.to_string()))?;
-        let Some(cfg) = cfg else {
-            return match &self.devices {
-                Some(names) => Err(Failure::new(
-                    OcfExit::ErrInstalled,
-                    format!(
-                        "devices={} is set but {} does not exist – create it with xivo-berofos scan -x, or unset devices on a XiVO without berofos",
-                        names.join(" "),
-                        self.config.display()
-                    ),
-                )),
-                None => Ok(None),
-            };
-        };
-        if let Some(names) = &self.devices {
-            for n in names {
-                cfg.section(n)
-                    .map_err(|e| bad_param(format!("parameter devices: {e}")))?;
-            }
-        }
-        let errors: Vec<String> = cfg
-            .sections
-            .iter()
-            .filter(|s| self.selects(&s.name))
-            .flat_map(|s| s.errors.iter().cloned())
-            .collect();
-        if !errors.is_empty() {
-            return Err(Failure::new(OcfExit::ErrConfigured, errors.join("; ")));
-        }
-        Ok(Some(cfg))
+    /// The sections this resource switches; empty: every section.
+    pub fn names(&self) -> &[String] {
+        self.devices.as_deref().unwrap_or_default()
     }
 
     /// Whether this resource switches the section `name`.

@@ -1,0 +1,37 @@
+//! `master` / `slave`: the XiVO HA command – every selected berofos to one relay mode.
+
+use super::output::Output;
+use super::Ctx;
+use crate::cli::Switch;
+use crate::error::{fold, Error, Result};
+use crate::log;
+use crate::relay::{self, Deadline, Mode};
+use crate::select::{Broken, Selection};
+use std::time::Duration;
+
+pub fn run(ctx: &Ctx, sw: &Switch, mode: Mode) -> Result<Output> {
+    let cfg = ctx.load()?;
+    let Some(Selection { devices, broken }) = ctx.select(cfg.as_ref(), &sw.sections)? else {
+        log::info(crate::config::NOT_CONFIGURED);
+        return Ok(Output::Nothing);
+    };
+    let mut errors: Vec<Error> = broken.iter().map(Broken::error).collect();
+    for e in &errors {
+        log::error(&e.to_string());
+    }
+    if !devices.is_empty() {
+        let lock = std::sync::Arc::new(ctx.lock()?);
+        let deadline = Deadline::after(ctx.timeout + Duration::from_millis(500), ctx.cancel);
+        let results = relay::switch_all(
+            &ctx.http()?,
+            &devices,
+            mode,
+            ctx.timeout,
+            deadline,
+            false,
+            &lock,
+        );
+        errors.extend(results.into_iter().filter_map(|r| r.err()));
+    }
+    fold(errors).map(|()| Output::Nothing)
+}

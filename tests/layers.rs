@@ -1,0 +1,118 @@
+//! The layers of docs/design.md, checked: no module names a module of a higher
+//! layer (or of its own layer), so no arrow goes back up. A new module must be given a
+//! layer here.
+
+use std::collections::BTreeSet;
+use std::path::Path;
+
+/// Lowest first. `sim` (the simulator, its own crate to be) and the binaries stand
+/// outside.
+const LAYERS: &[&[&str]] = &[
+    // The vocabulary every layer speaks, and process-wide plumbing.
+    &["error", "log", "signals", "mac", "login"],
+    // Pure codecs: settings values and config.txt, /etc/bnfos.conf.
+    &["settings", "config"],
+    // Transports: HTTP, UDP (GBL4 frames and exchanges), the device lock.
+    &["http", "gbl4", "lock"],
+    // A berofos as the commands name it.
+    &["device"],
+    // Many berofos: relay switching under a deadline; which berofos a call selects.
+    &["relay", "select"],
+    // The command line and the agent.
+    &["cli", "ocf"],
+    &["commands", "bnfos"],
+    // Man pages and completions, of both command lines.
+    &["generate"],
+];
+
+fn layer(module: &str) -> Option<usize> {
+    LAYERS.iter().position(|l| l.contains(&module))
+}
+
+/// The modules a source file names (`crate::NAME`), outside comments.
+fn named(text: &str) -> BTreeSet<String> {
+    let mut out = BTreeSet::new();
+    for line in text.lines() {
+        let code = line.split("//").next().unwrap_or("");
+        let mut rest = code;
+        while let Some(i) = rest.find("crate::") {
+            let before = &rest[..i];
+            rest = &rest[i + "crate::".len()..];
+            if before.ends_with('$') {
+                continue; // $crate:: in a macro: the defining crate, not a layer.
+            }
+            let name: String = rest
+                .chars()
+                .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+                .collect();
+            if !name.is_empty() && name.chars().all(|c| c.is_ascii_lowercase() || c == '_') {
+                out.insert(name);
+            }
+        }
+        // `use crate::{a, b}` is not used in this crate; `use super::` stays inside a
+        // module.
+    }
+    out
+}
+
+#[test]
+fn no_arrow_goes_back_up() {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut files = Vec::new();
+    let mut dirs = vec![src.clone()];
+    while let Some(d) = dirs.pop() {
+        for e in std::fs::read_dir(&d).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                dirs.push(p);
+            } else if p.extension().is_some_and(|x| x == "rs") {
+                files.push(p);
+            }
+        }
+    }
+    let mut wrong = Vec::new();
+    let mut seen = 0;
+    for f in files {
+        let rel = f.strip_prefix(&src).unwrap();
+        let module = rel
+            .components()
+            .next()
+            .unwrap()
+            .as_os_str()
+            .to_string_lossy()
+            .trim_end_matches(".rs")
+            .to_string();
+        if ["lib", "main", "bin", "sim"].contains(&module.as_str()) {
+            continue;
+        }
+        let Some(mine) = layer(&module) else {
+            wrong.push(format!(
+                "{}: module {module} has no layer in tests/layers.rs",
+                rel.display()
+            ));
+            continue;
+        };
+        seen += 1;
+        for other in named(&std::fs::read_to_string(&f).unwrap()) {
+            if other == module {
+                continue;
+            }
+            match layer(&other) {
+                Some(theirs) if theirs < mine => {}
+                Some(_) => wrong.push(format!("{}: {module} names {other}", rel.display())),
+                None if other == "sim" => {
+                    wrong.push(format!("{}: names the simulator", rel.display()))
+                }
+                None => {}
+            }
+        }
+    }
+    assert!(seen > 20, "the source files were found ({seen})");
+    assert!(wrong.is_empty(), "arrows going up:\n{}", wrong.join("\n"));
+}
+
+#[test]
+fn the_checker_sees_an_arrow() {
+    let n = named("use crate::relay::Mode; // crate::ocf\n$crate::log::out(x); crate::Foo");
+    assert_eq!(n.into_iter().collect::<Vec<_>>(), ["relay"]);
+}
