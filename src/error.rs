@@ -6,7 +6,7 @@
 
 use std::time::Duration;
 
-/// Exit statuses of the admin commands (product.md §1).
+/// Exit statuses of the admin commands (README.md, "Commands").
 pub const EXIT_OK: i32 = 0;
 pub const EXIT_DEVICE: i32 = 1;
 pub const EXIT_USAGE: i32 = 2;

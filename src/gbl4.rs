@@ -6,6 +6,7 @@
 
 use crate::error::Problem;
 use crate::mac::Mac;
+use crate::signals::Cancel;
 use std::io;
 use std::net::{Ipv4Addr, SocketAddr, SocketAddrV4, UdpSocket};
 use std::time::{Duration, Instant};
@@ -253,6 +254,8 @@ impl Firmware {
 pub struct Gbl4 {
     pub port: u16,
     pub timeout: Duration,
+    /// What a SIGTERM or SIGINT sets: the waits end at once, as cancelled.
+    pub cancel: Cancel,
 }
 
 /// Whether to keep reading after a matching answer.
@@ -279,12 +282,16 @@ enum Resend {
 
 impl Gbl4 {
     /// The device port from `BEROFOS_GBL4_PORT`, else 50123.
-    pub fn new(timeout: Duration) -> Gbl4 {
+    pub fn new(timeout: Duration, cancel: Cancel) -> Gbl4 {
         let port = std::env::var(PORT_ENV)
             .ok()
             .and_then(|p| p.parse().ok())
             .unwrap_or(DEFAULT_PORT);
-        Gbl4 { port, timeout }
+        Gbl4 {
+            port,
+            timeout,
+            cancel,
+        }
     }
 
     /// Sends one frame to `dest` and gathers the answers that `accept` takes.
@@ -322,7 +329,7 @@ impl Gbl4 {
         loop {
             // A signal interrupts the wait (EINTR); the short slices catch one that came
             // just before it began.
-            if crate::signals::cancelled() {
+            if self.cancel.is_set() {
                 return Err(Problem::Cancelled("interrupted by a signal".into()));
             }
             let now = Instant::now();

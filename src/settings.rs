@@ -278,7 +278,7 @@ pub static SETTINGS: &[Setting] = &[
     ),
 ];
 
-/// The HA settings of the seed procedure, in the order `setup` applies them.
+/// The HA settings of the XiVO documentation's procedure, in the order `setup` applies them.
 /// `status` reports those that differ (but `mode`, which is the live relay state).
 pub static HA_SETTINGS: &[(&str, &str)] = &[
     ("wdog", "0"),

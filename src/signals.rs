@@ -39,9 +39,3 @@ pub fn install() -> Cancel {
     }
     Cancel(Some(flag))
 }
-
-/// True once a SIGTERM or SIGINT came. Only the UDP receive loop of [`crate::gbl4`]
-/// still reads it here; everything else gets a [`Cancel`].
-pub fn cancelled() -> bool {
-    FLAG.get().is_some_and(|f| f.load(Ordering::Relaxed))
-}

@@ -160,7 +160,7 @@ fn rows() -> Vec<Row> {
             },
         },
         admin!("reset", Gbl4Flash, ["reset", "-f", "fos1"]),
-        // The agent (product.md §3): promote 0/1, promoted monitor 8/9.
+        // The agent (README.md, "The Pacemaker resource agent"): promote 0/1, promoted monitor 8/9.
         Row {
             name: "ocf promote",
             kind: Kind::HttpRead,

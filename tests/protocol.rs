@@ -298,6 +298,7 @@ fn the_clients_gbl4_works_against_the_simulator() {
     let client = Gbl4 {
         port: sim.udp_port,
         timeout: Duration::from_millis(500),
+        cancel: xivo_berofos::signals::Cancel::never(),
     };
     let ip = |k| sim.host(k).parse().expect("an IPv4 host");
     let mac = |k| sim.mac(k).parse::<Mac>().expect("a MAC");

@@ -113,7 +113,7 @@ impl Ctx<'_> {
     fn gbl4_device(&self, sel: Selector) -> Result<Udp> {
         let cfg = self.load()?;
         let mut d = sel.one(cfg.as_ref(), self.path())?;
-        let udp = Gbl4::new(self.timeout);
+        let udp = Gbl4::new(self.timeout, self.cancel);
         if d.mac.is_none() && d.host.is_some() {
             let host = d.host.clone().unwrap_or_default();
             let dest = resolve_v4(&host).map_err(|p| d.fail(p))?;

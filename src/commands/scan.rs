@@ -44,7 +44,7 @@ pub fn run(ctx: &Ctx, s: &Scan) -> Result<Output> {
         ),
         None => (Ipv4Addr::BROADCAST, "broadcast".to_string()),
     };
-    let udp = Gbl4::new(ctx.timeout);
+    let udp = Gbl4::new(ctx.timeout, ctx.cancel);
     let who = |at: String| {
         Box::new(Who {
             at: Some(at),
@@ -116,7 +116,7 @@ pub fn run(ctx: &Ctx, s: &Scan) -> Result<Output> {
     }))
 }
 
-/// Merges what was found into the file (protocol.md §3); returns the changes.
+/// Merges what was found into the file (docs/protocol.md §3); returns the changes.
 fn merge(ctx: &Ctx, found: &[NetConf], interrupted: impl Fn() -> Error) -> Result<Vec<String>> {
     let list: Vec<_> = found.iter().map(|n| (n.mac, n.ip, n.http_port)).collect();
     // Host names in the file are resolved first, without the lock: a resolver has no

@@ -1,4 +1,4 @@
-//! The Pacemaker resource agent `ocf:xivo:berofos` (product.md §3), read like
+//! The Pacemaker resource agent `ocf:xivo:berofos` (README.md, "The Pacemaker resource agent"), read like
 //! Pacemaker's `Stateful`: the exit codes as [`OcfExit`], the actions as [`Action`],
 //! one function per action, one dispatch in [`run`].
 //!
