@@ -15,9 +15,8 @@
 
 mod common;
 
-use common::{http_get, sim_bin, stderr_of, stdout_of, BIN};
+use common::{http_get, ready_line, sim_bin, stderr_of, stdout_of, BIN};
 use serde_json::Value;
-use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, Stdio};
 use std::time::Duration;
@@ -139,15 +138,8 @@ impl Lan {
             .spawn()
             .expect("start berofos-sim in its namespace");
         let stdin = child.stdin.take().expect("stdin");
-        let mut out = BufReader::new(child.stdout.take().expect("stdout"));
-        // Pushed before waiting, so the guard kills it whatever happens next.
-        let (tx, rx) = std::sync::mpsc::channel();
-        std::thread::spawn(move || {
-            let mut line = String::new();
-            let _ = out.read_line(&mut line);
-            let _ = tx.send(line);
-            let _ = out.read_to_end(&mut Vec::new());
-        });
+        let line = ready_line(&mut child, Duration::from_secs(10));
+        // Pushed before the check, so the guard kills it whatever happens next.
         self.sims.push(Berofos {
             child,
             _stdin: stdin,
@@ -156,9 +148,8 @@ impl Lan {
             log,
             control_port: 0,
         });
-        let line = rx
-            .recv_timeout(Duration::from_secs(10))
-            .unwrap_or_else(|_| panic!("berofos-sim in {name}: no ready line within 10 s"));
+        let line =
+            line.unwrap_or_else(|| panic!("berofos-sim in {name}: no ready line within 10 s"));
         let ready: Value = serde_json::from_str(line.trim()).expect("ready line is JSON");
         assert_eq!(ready["udp_port"], 50123, "{line}");
         assert_eq!(ready["devices"][0]["http_port"], 80, "{line}");

@@ -20,10 +20,9 @@
 mod common;
 
 use common::cluster::{elements, exec, roles_in, Out};
-use common::{http_get, sim_bin, BIN};
+use common::{http_get, ready_line, sim_bin, BIN};
 use serde_json::Value;
 use std::collections::HashMap;
-use std::io::{BufRead, BufReader, Read};
 use std::os::unix::net::UnixDatagram;
 use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, Command, Stdio};
@@ -490,18 +489,8 @@ impl Lab {
                 .spawn()
                 .expect("start berofos-sim");
             let stdin = child.stdin.take().expect("stdin");
-            let mut out = BufReader::new(child.stdout.take().expect("stdout"));
-            let (tx, rx) = std::sync::mpsc::channel();
-            std::thread::spawn(move || {
-                let mut line = String::new();
-                let _ = out.read_line(&mut line);
-                let _ = tx.send(line);
-                let mut sink = Vec::new();
-                let _ = out.read_to_end(&mut sink);
-            });
-            let line = rx
-                .recv_timeout(Duration::from_secs(10))
-                .unwrap_or_else(|_| panic!("berofos-sim in {ns}: no ready line within 10 s"));
+            let line = ready_line(&mut child, Duration::from_secs(10))
+                .unwrap_or_else(|| panic!("berofos-sim in {ns}: no ready line within 10 s"));
             let ready: Value = serde_json::from_str(line.trim())
                 .unwrap_or_else(|e| panic!("berofos-sim in {ns}: {e}: {line}"));
             let control_port = ready["control_port"].as_u64().expect("control_port") as u16;
@@ -1044,19 +1033,9 @@ fn partition_with_fencing(lab: &mut Lab) {
         .stderr(Stdio::inherit())
         .spawn()
         .expect("start the power controller");
-    let mut out = BufReader::new(child.stdout.take().expect("stdout"));
+    let ready = ready_line(&mut child, Duration::from_secs(10));
     lab.helpers.push(child);
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        let mut line = String::new();
-        let _ = out.read_line(&mut line);
-        let _ = tx.send(line);
-        let mut sink = Vec::new();
-        let _ = out.read_to_end(&mut sink);
-    });
-    let ready = rx
-        .recv_timeout(Duration::from_secs(10))
-        .expect("power controller ready within 10 s");
+    let ready = ready.expect("power controller ready within 10 s");
     assert!(ready.starts_with("ready"), "power controller: {ready}");
 
     let holder = lab.promoted("xivo1")[0].clone();

@@ -67,18 +67,7 @@ impl Sim {
             .spawn()
             .expect("start berofos-sim");
         let stdin = child.stdin.take().expect("stdin");
-        let mut out = BufReader::new(child.stdout.take().expect("stdout"));
-        let (tx, rx) = std::sync::mpsc::channel();
-        std::thread::spawn(move || {
-            let mut line = String::new();
-            let _ = out.read_line(&mut line);
-            let _ = tx.send(line);
-            // Keep draining so the simulator never blocks on stdout.
-            let mut sink = Vec::new();
-            let _ = out.read_to_end(&mut sink);
-        });
-        let line = rx
-            .recv_timeout(Duration::from_secs(10))
+        let line = ready_line(&mut child, Duration::from_secs(10))
             .expect("berofos-sim ready line within 10 s");
         let ready: Value = serde_json::from_str(line.trim()).expect("ready line is JSON");
         assert_eq!(ready["ready"], true, "{line}");
@@ -209,6 +198,20 @@ impl Drop for Sim {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// The first line `child` prints on its stdout (a "ready" line), waited for at most
+/// `limit`; the rest of its output is drained, so that it never blocks on a full pipe.
+pub fn ready_line(child: &mut Child, limit: Duration) -> Option<String> {
+    let mut out = BufReader::new(child.stdout.take()?);
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut line = String::new();
+        let _ = out.read_line(&mut line);
+        let _ = tx.send(line);
+        let _ = out.read_to_end(&mut Vec::new());
+    });
+    rx.recv_timeout(limit).ok().filter(|l| !l.is_empty())
 }
 
 /// A minimal raw HTTP GET (for flipping a relay behind our back, or the control port).
