@@ -227,32 +227,12 @@ fn show_reads_every_setting_the_simulator_reports() {
     }
 }
 
-/// The rows of the table of docs/protocol.md §1.3: name, type, set query, key.
+/// The rows of the table of docs/protocol.md §1.3: name, type, set query, key (read
+/// by the simulator's crate, whose own table is checked against the same rows).
 fn rows_of_the_page() -> Vec<[String; 4]> {
-    let page = include_str!("../docs/protocol.md");
-    let table = page
-        .split("### 1.3")
-        .nth(1)
-        .expect("docs/protocol.md has a §1.3")
-        .split("\n## ")
-        .next()
-        .unwrap_or_default();
-    let cell = |c: &str| {
-        let c = c.trim();
-        match c.strip_prefix('`').and_then(|c| c.split_once('`')) {
-            Some((code, _)) => code.to_string(),
-            None if c.starts_with('—') => "—".to_string(),
-            None => c.to_string(),
-        }
-    };
-    table
-        .lines()
-        .filter(|l| l.starts_with("| ") && !l.starts_with("| name"))
-        .map(|l| {
-            let c: Vec<&str> = l.trim_matches('|').split('|').collect();
-            [cell(c[0]), cell(c[1]), cell(c[2]), cell(c[3])]
-        })
-        .collect()
+    let rows = berofos_sim::proto::settings::table_of_the_page(include_str!("../docs/protocol.md"));
+    assert!(!rows.is_empty(), "docs/protocol.md has a §1.3 table");
+    rows
 }
 
 #[test]

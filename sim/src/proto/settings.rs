@@ -185,37 +185,44 @@ impl Setting {
     }
 }
 
+/// The rows of the settings table of docs/protocol.md (§1.3), given the page's text:
+/// name, type letter, set query, config.txt key (code spans unquoted, "— (...)" as
+/// "—"). This crate's table and the client's are both checked against it.
+pub fn table_of_the_page(page: &str) -> Vec<[String; 4]> {
+    let table = page
+        .split("### 1.3")
+        .nth(1)
+        .unwrap_or_default()
+        .split("\n## ")
+        .next()
+        .unwrap_or_default();
+    let cell = |c: &str| {
+        let c = c.trim();
+        // `cmd=4&mode=V` → cmd=4&mode=V; "— (set only)" → "—".
+        match c.strip_prefix('`').and_then(|c| c.split_once('`')) {
+            Some((code, _)) => code.to_string(),
+            None if c.starts_with('—') => "—".to_string(),
+            None => c.to_string(),
+        }
+    };
+    table
+        .lines()
+        .filter(|l| l.starts_with("| ") && !l.starts_with("| name"))
+        .filter_map(|l| {
+            let c: Vec<&str> = l.trim_matches('|').split('|').collect();
+            (c.len() >= 4).then(|| [cell(c[0]), cell(c[1]), cell(c[2]), cell(c[3])])
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    /// The rows of the §1.3 table of docs/protocol.md: name, type, set query, key.
     fn rows_of_the_page() -> Vec<[String; 4]> {
-        let page = include_str!("../../../docs/protocol.md");
-        let table = page
-            .split("### 1.3")
-            .nth(1)
-            .expect("docs/protocol.md has a §1.3")
-            .split("\n## ")
-            .next()
-            .unwrap();
-        let cell = |c: &str| {
-            let c = c.trim();
-            // `cmd=4&mode=V` → cmd=4&mode=V; "— (set only)" → "—".
-            match c.strip_prefix('`').and_then(|c| c.split_once('`')) {
-                Some((code, _)) => code.to_string(),
-                None if c.starts_with('—') => "—".to_string(),
-                None => c.to_string(),
-            }
-        };
-        table
-            .lines()
-            .filter(|l| l.starts_with("| ") && !l.starts_with("| name") && !l.starts_with("|---"))
-            .map(|l| {
-                let c: Vec<&str> = l.trim_matches('|').split('|').collect();
-                [cell(c[0]), cell(c[1]), cell(c[2]), cell(c[3])]
-            })
-            .collect()
+        let rows = table_of_the_page(include_str!("../../../docs/protocol.md"));
+        assert!(!rows.is_empty(), "docs/protocol.md has a §1.3 table");
+        rows
     }
 
     fn letter(t: Type) -> &'static str {
