@@ -20,7 +20,7 @@
 
 mod common;
 
-use common::cluster::{elements, exec, roles_in, Out};
+use common::cluster::{can_run, elements, exec, refuse_beside_a_cluster, roles_in, secs, Out};
 use common::{Sim, BIN};
 use std::collections::HashMap;
 use std::os::unix::fs::PermissionsExt;
@@ -53,13 +53,6 @@ const TOOLS: &[&str] = &[
 
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn find_tool(name: &str) -> Option<PathBuf> {
-    ["/usr/sbin", "/usr/bin", "/sbin", "/bin"]
-        .iter()
-        .map(|d| Path::new(d).join(name))
-        .find(|p| p.is_file())
 }
 
 // ------------------------------------------------------------------ the guard
@@ -327,29 +320,6 @@ impl Drop for Cluster {
 
 // ------------------------------------------------------------------ the test
 
-/// Why the test cannot run here, if it cannot.
-fn missing_prerequisite() -> Option<String> {
-    if !nix::unistd::geteuid().is_root() {
-        return Some("needs root (corosync, pacemakerd, /usr/lib/ocf)".into());
-    }
-    let missing: Vec<&str> = TOOLS
-        .iter()
-        .copied()
-        .filter(|t| find_tool(t).is_none())
-        .collect();
-    if !missing.is_empty() {
-        return Some(format!(
-            "missing {} (apt-get install pacemaker corosync pcs; scripts/deps does it)",
-            missing.join(", ")
-        ));
-    }
-    None
-}
-
-fn secs(d: Duration) -> String {
-    format!("{:.1} s", d.as_secs_f64())
-}
-
 fn step(what: &str) {
     eprintln!("== {what}");
 }
@@ -357,28 +327,13 @@ fn step(what: &str) {
 #[test]
 fn pacemaker_end_to_end() {
     let started = Instant::now();
-    if let Some(why) = missing_prerequisite() {
-        if std::env::var("CI").is_ok_and(|v| v == "true") {
-            panic!("the real-Pacemaker test cannot run and CI=true: {why}");
-        }
-        eprintln!("skipped: real-Pacemaker test: {why}");
+    if !can_run("real-Pacemaker test", TOOLS, "pacemaker corosync pcs") {
         return;
     }
     // A cluster already running is a leftover (or a real one): never touch it.
-    for daemon in ["corosync", "pacemakerd"] {
-        let out = exec(
-            Command::new("pgrep").args(["-x", daemon]),
-            Duration::from_secs(10),
-            true,
-        )
-        .expect("pgrep");
-        assert!(
-            !out.ok(),
-            "{daemon} already runs (pid {}): a leftover test cluster? stop it with \
-             tests/pacemaker/cluster-down.sh STATE_DIR (or by its pid) first",
-            out.stdout.trim()
-        );
-    }
+    refuse_beside_a_cluster(
+        "a leftover test cluster? stop it with tests/pacemaker/cluster-down.sh STATE_DIR (or by its pid) first",
+    );
 
     // The simulator first: dropped last, after the cluster has stopped the agent.
     let sim = Sim::start(2, &["--device-mode", "all=0"]);

@@ -19,7 +19,7 @@
 
 mod common;
 
-use common::cluster::{elements, exec, roles_in, Out};
+use common::cluster::{can_run, elements, exec, refuse_beside_a_cluster, roles_in, secs, Out};
 use common::{http_get, ready_line, sim_bin, BIN};
 use serde_json::Value;
 use std::collections::HashMap;
@@ -72,10 +72,6 @@ fn now_ms() -> u64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| d.as_millis() as u64)
-}
-
-fn secs(d: Duration) -> String {
-    format!("{:.1} s", d.as_secs_f64())
 }
 
 fn step(what: &str) {
@@ -673,58 +669,7 @@ fn corosync_files(state: &Path, token_ms: Option<u32>) -> (String, Vec<u8>) {
     )
 }
 
-/// Why the test cannot run here, if it cannot.
-fn missing_prerequisite() -> Option<String> {
-    if !nix::unistd::geteuid().is_root() {
-        return Some("needs root (namespaces, corosync, pacemakerd)".into());
-    }
-    let missing: Vec<&str> = TOOLS
-        .iter()
-        .copied()
-        .filter(|t| {
-            !["/usr/sbin", "/usr/bin", "/sbin", "/bin"]
-                .iter()
-                .any(|d| Path::new(d).join(t).is_file())
-        })
-        .collect();
-    if !missing.is_empty() {
-        return Some(format!(
-            "missing {} (apt-get install pacemaker corosync pcs iproute2; scripts/deps does it)",
-            missing.join(", ")
-        ));
-    }
-    None
-}
-
-/// Never beside another cluster: a corosync or pacemakerd of the machine (or a
-/// leftover of a test) is not ours to touch.
-fn refuse_beside_a_cluster() {
-    for daemon in ["corosync", "pacemakerd"] {
-        let out = exec(
-            Command::new("pgrep").args(["-x", daemon]),
-            Duration::from_secs(10),
-            true,
-        )
-        .expect("pgrep");
-        assert!(
-            !out.ok(),
-            "{daemon} already runs (pid {}): the two-node test never runs beside a cluster",
-            out.stdout.trim()
-        );
-    }
-}
-
-fn skip_or_fail() -> bool {
-    if let Some(why) = missing_prerequisite() {
-        if std::env::var("CI").is_ok_and(|v| v == "true") {
-            panic!("the two-node test cannot run and CI=true: {why}");
-        }
-        eprintln!("skipped: two-node test: {why}");
-        return true;
-    }
-    refuse_beside_a_cluster();
-    false
-}
+const LEFTOVER: &str = "stop a leftover test cluster by its pid first";
 
 /// The admin's set-up, as the documentation's procedure and our README say: on xivo1
 /// `scan -x` by broadcast, `setup` of each berofos, the file copied to xivo2; the XiVO
@@ -1136,9 +1081,14 @@ fn print_figures(lab: &Lab, settings: &str) {
 
 #[test]
 fn two_xivos_one_cluster() {
-    if skip_or_fail() {
+    if !can_run(
+        "two-node test",
+        TOOLS,
+        "pacemaker corosync pcs iproute2 util-linux",
+    ) {
         return;
     }
+    refuse_beside_a_cluster(LEFTOVER);
     {
         let mut lab = Lab::up(None, Duration::from_secs(900));
         set_up_the_pair(&mut lab);
@@ -1150,7 +1100,7 @@ fn two_xivos_one_cluster() {
         print_figures(&lab, "corosync defaults: token 3000 ms, consensus 3600 ms");
     }
     // The same failover and switchover with a tuned token (cluster-setup.sh TOKEN=1000).
-    refuse_beside_a_cluster();
+    refuse_beside_a_cluster(LEFTOVER);
     let mut lab = Lab::up(Some(1000), Duration::from_secs(400));
     set_up_the_pair(&mut lab);
     failover_and_back(&mut lab, false);

@@ -5,6 +5,7 @@ use std::collections::HashMap;
 use std::fs::File;
 use std::io::{Read, Seek};
 use std::os::unix::process::CommandExt;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -138,4 +139,65 @@ pub fn roles_in(xml: &str, id: &str) -> Vec<(String, String)> {
         }
     }
     roles
+}
+
+/// A cluster tool where Debian installs it.
+pub fn find_tool(name: &str) -> Option<PathBuf> {
+    ["/usr/sbin", "/usr/bin", "/sbin", "/bin"]
+        .iter()
+        .map(|d| Path::new(d).join(name))
+        .find(|p| p.is_file())
+}
+
+/// Whether the real-cluster test `what` can run here (root, and `tools`, which
+/// `packages` provide). When it cannot: "skipped" and `false`, or a failure with
+/// CI=true, where everything it needs must be there.
+pub fn can_run(what: &str, tools: &[&str], packages: &str) -> bool {
+    let why = if !nix::unistd::geteuid().is_root() {
+        Some("needs root (corosync, pacemakerd, namespaces, /usr/lib/ocf)".to_string())
+    } else {
+        let missing: Vec<&str> = tools
+            .iter()
+            .copied()
+            .filter(|t| find_tool(t).is_none())
+            .collect();
+        (!missing.is_empty()).then(|| {
+            format!(
+                "missing {} (apt-get install {packages}; scripts/deps does it)",
+                missing.join(", ")
+            )
+        })
+    };
+    match why {
+        None => true,
+        Some(why) if std::env::var("CI").is_ok_and(|v| v == "true") => {
+            panic!("the {what} cannot run and CI=true: {why}")
+        }
+        Some(why) => {
+            eprintln!("skipped: {what}: {why}");
+            false
+        }
+    }
+}
+
+/// Never beside another cluster: a corosync or pacemakerd of the machine (or a
+/// leftover of a test) is not ours to touch. `hint` says how to clear a leftover.
+pub fn refuse_beside_a_cluster(hint: &str) {
+    for daemon in ["corosync", "pacemakerd"] {
+        let out = exec(
+            Command::new("pgrep").args(["-x", daemon]),
+            Duration::from_secs(10),
+            true,
+        )
+        .expect("pgrep");
+        assert!(
+            !out.ok(),
+            "{daemon} already runs (pid {}): a cluster test never runs beside a cluster; {hint}",
+            out.stdout.trim()
+        );
+    }
+}
+
+pub fn secs(d: Duration) -> String {
+    format!("{:.1} s", d.as_secs_f64())
 }
