@@ -1194,3 +1194,25 @@ fn one_selection_as_the_admin_commands() {
     assert_eq!(r.code, 1, "{}", r.stderr);
     assert!(r.reason().unwrap().contains("no berofos section"));
 }
+
+/// A one-node cluster has nobody else to take the relay: every flip is repaired, and
+/// nothing is remembered (the split-brain guard needs another node outside).
+#[test]
+fn a_one_node_cluster_always_repairs() {
+    let a = Agent::new("xivo1");
+    let sim = Berofos::start(1, &a.config(), &[]);
+    let record = a.dir.path().join("rsctmp/berofos-berofos.split");
+    stand_in_crm_node(
+        &a,
+        r#"case "$1" in -p) echo xivo1;; -l) echo '1 xivo1 member';; *) exit 1;; esac"#,
+    );
+    assert_eq!(a.run("start").code, 0);
+    for _ in 0..3 {
+        assert_eq!(a.run("promote").code, 0);
+        sim.set_mode(1, "0");
+        let r = a.run("monitor");
+        assert_eq!(r.code, 9, "{}", r.stderr);
+        assert!(!r.reason().unwrap().contains("split brain"));
+        assert!(!record.exists());
+    }
+}

@@ -84,44 +84,55 @@ impl Agent {
         }
         let guard = split::RecordFile::beside(&self.state.path);
         if wrong.is_empty() {
-            if guard.exists() && self.peer_in_partition(&node) {
+            if guard.exists() && self.others_away(&node).is_none() {
                 self.forget_split(&guard, &node);
             }
             return Ok(OcfExit::RunningPromoted);
         }
         let what = format!("node {node} needs relay {}", mode.describe());
         if !taken.is_empty() {
-            if self.peer_in_partition(&node) {
-                self.forget_split(&guard, &node);
-            } else {
-                let (verdict, record) = split::decide(guard.read(), split::now());
-                if let Err(e) = guard.write(record) {
-                    log::warn(&e);
+            match self.others_away(&node) {
+                None => self.forget_split(&guard, &node),
+                Some(others) => {
+                    let (verdict, record) = split::decide(guard.read(), split::now());
+                    if let Err(e) = guard.write(record) {
+                        log::warn(&e);
+                    }
+                    if verdict == split::Verdict::HoldOff {
+                        return Err(self.split_brain(&node, &others, &taken, &wrong));
+                    }
+                    log::warn(&format!(
+                        "node {node} is alone in its partition and found the relay of {} moved: \
+                         taking it back once (a berofos that restarted into its power-up mode); \
+                         if it moves again within {} min, this is a split brain and node {node} \
+                         will leave it",
+                        taken.join(", "),
+                        split::WINDOW.as_secs() / 60
+                    ));
                 }
-                if verdict == split::Verdict::HoldOff {
-                    return Err(self.split_brain(&node, &taken, &wrong));
-                }
-                log::warn(&format!(
-                    "node {node} is alone in its partition and found the relay of {} moved: \
-                     taking it back once (a berofos that restarted into its power-up mode); \
-                     if it moves again within {} min, this is a split brain and node {node} \
-                     will leave it",
-                    taken.join(", "),
-                    split::WINDOW.as_secs() / 60
-                ));
             }
         }
         Err(failed_promoted(summarize(&what, &wrong)))
     }
 
-    /// Whether another node is in this node's partition. Unknown (no answer from the
-    /// cluster) counts as yes: the relay is then repaired as it always was.
-    pub(super) fn peer_in_partition(&self, node: &str) -> bool {
+    /// The other nodes of the cluster, when none of them is in this node's partition:
+    /// the one case where a moved relay may be another partition's doing. `None` when
+    /// one of them is here, when the cluster has no other node (a one-node cluster:
+    /// nobody else can take the relay), or when the cluster does not answer: a moved
+    /// relay is then repaired as it always was.
+    pub(super) fn others_away(&self, node: &str) -> Option<Vec<String>> {
+        let others: Vec<String> = cluster::members(self.deadline.at)?
+            .into_iter()
+            .filter(|m| m != node)
+            .collect();
+        if others.is_empty() {
+            return None;
+        }
         match cluster::partition(self.deadline.at) {
-            Some(members) => members.iter().any(|m| m != node),
+            Some(members) => (!members.iter().any(|m| m != node)).then_some(others),
             None => {
                 log::warn("cannot list this partition's members (crm_node -p): assuming the other node is here");
-                true
+                None
             }
         }
     }
@@ -138,13 +149,14 @@ impl Agent {
     }
 
     /// The relay keeps moving to a node outside this partition: leave it, and say why.
-    pub(super) fn split_brain(&self, node: &str, taken: &[String], wrong: &[Fault]) -> Failure {
-        let others: Vec<String> = cluster::members(self.deadline.at)
-            .unwrap_or_default()
-            .into_iter()
-            .filter(|m| m != node)
-            .collect();
-        let other = match others.as_slice() {
+    pub(super) fn split_brain(
+        &self,
+        node: &str,
+        others: &[String],
+        taken: &[String],
+        wrong: &[Fault],
+    ) -> Failure {
+        let other = match others {
             [one] => one.clone(),
             _ => "the other node".to_string(),
         };

@@ -4,8 +4,9 @@
 //! and switch the relay back: the lines would ping-pong (every switch drops every call)
 //! for as long as the partition lasts.
 //!
-//! The rule: a promoted node that finds a relay moved while **no other node is in its
-//! partition** takes it back once (a berofos that power-cycled into its power-up mode
+//! The rule: a promoted node that finds a relay moved while **the cluster's other
+//! node is outside its partition** (`crm_node -l` names it, `crm_node -p` does not)
+//! takes it back once (a berofos that power-cycled into its power-up mode
 //! while the peer is dead must still be repaired). If it finds the relay moved again
 //! within [`WINDOW`] of that take-back while still alone, the relay is being moved by
 //! a node it cannot see: a split brain. It stops taking the relay back, and says so

@@ -83,7 +83,8 @@ rm -rf /var/lib/pacemaker/cib/* /var/lib/pacemaker/pengine/* \
        /var/lib/pacemaker/blackbox/* /var/lib/corosync/* \
        /run/corosync.pid 2>/dev/null || true
 # State files of the berofos agent ($HA_RSCTMP) and of the Stateful stand-in.
-rm -f /run/resource-agents/berofos-*.state /run/Stateful-*.state \
+rm -f /run/resource-agents/berofos-*.state /run/resource-agents/berofos-*.split \
+      /run/Stateful-*.state \
       /run/Stateful-*.state.rc 2>/dev/null || true
 
 # Put back the corosync.conf that cluster-up.sh replaced.

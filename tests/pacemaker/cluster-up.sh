@@ -123,7 +123,7 @@ EOF
 schema=$(cd /usr/share/pacemaker && ls pacemaker-[0-9]*.rng | sed 's/\.rng$//' | sort -V | tail -n1)
 [ -n "$schema" ] || die "no pacemaker-*.rng schema in /usr/share/pacemaker"
 rm -rf /var/lib/pacemaker/cib/* /var/lib/pacemaker/pengine/* /var/lib/corosync/*
-rm -f /run/resource-agents/berofos-*.state /run/Stateful-*.state /run/Stateful-*.state.rc
+rm -f /run/resource-agents/berofos-*.state /run/resource-agents/berofos-*.split /run/Stateful-*.state /run/Stateful-*.state.rc
 cat > /var/lib/pacemaker/cib/cib.xml <<EOF
 <cib validate-with="$schema" epoch="1" num_updates="0" admin_epoch="0">
   <configuration>
