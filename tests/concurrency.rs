@@ -199,8 +199,9 @@ fn assert_no_temporary_file(sim: &Sim) {
     assert!(left.is_empty(), "temporary files left: {left:?}");
 }
 
-/// The lock is free: a non-blocking flock on it succeeds.
-fn assert_lock_free(sim: &Sim) {
+/// A non-blocking exclusive flock on the simulator's device lock, as another command
+/// would take it.
+fn try_lock(sim: &Sim) -> Result<nix::fcntl::Flock<std::fs::File>, nix::errno::Errno> {
     use nix::fcntl::{Flock, FlockArg};
     let f = std::fs::OpenOptions::new()
         .read(true)
@@ -209,7 +210,12 @@ fn assert_lock_free(sim: &Sim) {
         .truncate(false)
         .open(sim.lock_path())
         .expect("lock file");
-    let held = Flock::lock(f, FlockArg::LockExclusiveNonblock);
+    Flock::lock(f, FlockArg::LockExclusiveNonblock).map_err(|(_, e)| e)
+}
+
+/// The lock is free: a non-blocking flock on it succeeds.
+fn assert_lock_free(sim: &Sim) {
+    let held = try_lock(sim);
     assert!(
         held.is_ok(),
         "the lock {} is still held",
@@ -472,7 +478,6 @@ fn a_second_signal_ends_at_once_with_128_plus_the_signal() {
 /// leaves the machine. The test holds the lock meanwhile.
 #[test]
 fn scan_x_resolves_host_names_before_taking_the_lock() {
-    use nix::fcntl::{Flock, FlockArg};
     use std::os::unix::fs::OpenOptionsExt;
     let sim = Sim::start(1, &[]);
     let text = sim.config_text().replace(
@@ -483,14 +488,7 @@ fn scan_x_resolves_host_names_before_taking_the_lock() {
     sim.write_config(&text);
     let fifo = sim.dir.path().join("hostaliases");
     nix::unistd::mkfifo(&fifo, nix::sys::stat::Mode::S_IRWXU).expect("mkfifo");
-    let f = std::fs::OpenOptions::new()
-        .read(true)
-        .write(true)
-        .create(true)
-        .truncate(false)
-        .open(sim.lock_path())
-        .expect("lock file");
-    let held = Flock::lock(f, FlockArg::LockExclusiveNonblock).expect("take the lock");
+    let held = try_lock(&sim).expect("take the lock");
     let mut child = sim
         .std_cmd()
         .env("HOSTALIASES", &fifo)

@@ -20,7 +20,9 @@
 
 mod common;
 
-use common::cluster::{can_run, elements, exec, refuse_beside_a_cluster, roles_in, secs, Out};
+use common::cluster::{
+    can_run, elements, exec, refuse_beside_a_cluster, roles_in, root, secs, Out,
+};
 use common::{Sim, BIN};
 use std::collections::HashMap;
 use std::os::unix::fs::PermissionsExt;
@@ -50,10 +52,6 @@ const TOOLS: &[&str] = &[
     "cibadmin",
     "corosync-quorumtool",
 ];
-
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
 
 // ------------------------------------------------------------------ the guard
 

@@ -19,7 +19,9 @@
 
 mod common;
 
-use common::cluster::{can_run, elements, exec, refuse_beside_a_cluster, roles_in, secs, Out};
+use common::cluster::{
+    can_run, elements, exec, refuse_beside_a_cluster, roles_in, root, secs, Out,
+};
 use common::{http_get, ready_line, sim_bin, BIN};
 use serde_json::Value;
 use std::collections::HashMap;
@@ -55,10 +57,6 @@ const TOOLS: &[&str] = &[
     "unshare",
     "nsenter",
 ];
-
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
 
 fn script(name: &str) -> String {
     root()

@@ -141,6 +141,11 @@ pub fn roles_in(xml: &str, id: &str) -> Vec<(String, String)> {
     roles
 }
 
+/// The repository (pcs-examples/, the tests' scripts).
+pub fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
 /// A cluster tool where Debian installs it.
 pub fn find_tool(name: &str) -> Option<PathBuf> {
     ["/usr/sbin", "/usr/bin", "/sbin", "/bin"]
