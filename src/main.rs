@@ -41,7 +41,15 @@ fn main() {
             } else {
                 signals::Cancel::never()
             };
-            report(commands::run(&cli, cancel))
+            let result = commands::run(&cli, cancel);
+            let failed = result.is_err();
+            let code = report(result);
+            // Stopped by SIGTERM/SIGINT (after the clean stop): 128 + the signal, so
+            // that a caller tells an interruption from a failed berofos.
+            match cancel.exit_code() {
+                Some(by_signal) if failed => by_signal,
+                _ => code,
+            }
         }
     };
     std::process::exit(code);
