@@ -38,7 +38,7 @@ impl Cancel {
     /// The signal that set it (SIGTERM, SIGINT), if one came.
     pub fn signal(self) -> Option<i32> {
         let sig = self.0.map_or(0, |f| f.load(Ordering::Relaxed));
-        (sig != 0).then(|| sig as i32)
+        (sig != 0).then_some(sig as i32)
     }
 
     /// The exit status of a command that stopped because of it: 128 + the signal.
