@@ -4,6 +4,7 @@
 use crate::config::{ConfigFile, Login, Section};
 use crate::error::{Error, Problem, Result, Who};
 use crate::http::Endpoint;
+use crate::lock::{self, Lock, Purpose, Refused};
 use crate::mac::Mac;
 use std::net::{Ipv4Addr, ToSocketAddrs};
 
@@ -95,6 +96,39 @@ impl Device {
             Some(h) => resolve_v4(h).map_err(|p| self.fail(p))?,
         };
         Ok((dest, mac))
+    }
+}
+
+impl Device {
+    /// The names of this berofos's locks (see [`crate::lock`]): its MAC, and its host
+    /// resolved to IPv4 (as written when it cannot be resolved) with its HTTP port.
+    pub fn lock_keys(&self) -> Vec<String> {
+        let ip = self.host.as_deref().map(|h| match resolve_v4(h) {
+            Ok(ip) => ip.to_string(),
+            Err(_) => h.to_string(),
+        });
+        lock::device_keys(self.mac, ip.as_deref(), self.port)
+    }
+
+    /// Takes this berofos's locks for `purpose`, waiting at most until `until`, or
+    /// until `cancel`; a failure names this berofos and the holder.
+    pub fn lock(
+        &self,
+        purpose: Purpose,
+        until: std::time::Instant,
+        cancel: crate::signals::Cancel,
+    ) -> Result<Lock> {
+        Lock::device(&self.lock_keys(), purpose, until, cancel).map_err(|r| match r {
+            Refused::Open(m) => Error::System(m),
+            Refused::Busy { holder, path } => self.fail(Problem::Busy {
+                holder: holder.describe(),
+                lock: path.display().to_string(),
+                flashing: holder.long,
+            }),
+            Refused::Cancelled { .. } => self.fail(Problem::Cancelled(
+                "interrupted by a signal while waiting for the lock of this berofos – nothing was changed on it".into(),
+            )),
+        })
     }
 }
 

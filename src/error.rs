@@ -39,6 +39,13 @@ pub enum Problem {
     WrongMode { flash: bool },
     /// The operation stopped because the action's deadline or a signal came first.
     Cancelled(String),
+    /// Another process holds this berofos's lock (`holder`: `pid 1234, xivo-berofos
+    /// flash`); `flashing`: on a flash, netconf or reset, so it was not waited for.
+    Busy {
+        holder: String,
+        lock: String,
+        flashing: bool,
+    },
 }
 
 fn secs(d: Duration) -> String {
@@ -76,6 +83,12 @@ impl Problem {
             Problem::WrongMode { flash: true } => "the berofos is in flash mode – power-cycle it without holding the button for operational mode".to_string(),
             Problem::WrongMode { flash: false } => "the berofos is in operational mode – power it on while holding the black button next to the power button (the red LEDs of port D blink) for flash mode".to_string(),
             Problem::Cancelled(why) => why.clone(),
+            Problem::Busy { holder, flashing: true, .. } => format!(
+                "busy: {holder} holds this berofos (flash mode) – nothing was changed on it; switch it when that is done (xivo-berofos status {sel})"
+            ),
+            Problem::Busy { holder, lock, flashing: false } => format!(
+                "busy: {holder} still holds this berofos (lock {lock}) – nothing was changed on it; wait for it to finish, or find it with: fuser {lock}"
+            ),
         }
     }
 }
@@ -95,6 +108,7 @@ impl Problem {
             Problem::WrongMode { flash: true } => "in flash mode".into(),
             Problem::WrongMode { flash: false } => "in operational mode".into(),
             Problem::Cancelled(_) => "interrupted".into(),
+            Problem::Busy { holder, .. } => format!("busy ({holder})"),
         }
     }
 }

@@ -8,10 +8,10 @@
 use crate::device::Device;
 use crate::error::{Error, Problem, Result};
 use crate::http::Http;
-use crate::lock::Lock;
+use crate::lock::Purpose;
 use crate::settings::{lookup, ConfigTxt};
 use crate::signals::Cancel;
-use std::sync::{mpsc, Arc};
+use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 /// Relay mode (docs/protocol.md, top table).
@@ -132,9 +132,17 @@ pub fn parallel<T: Send + 'static>(
     let mut pending = devices.len();
     // A little grace past the deadline: the requests themselves end at it.
     let hard = deadline.at + Duration::from_millis(100);
+    // After a signal, the workers that were only waiting (for a lock) say so within
+    // a few milliseconds: a little time to hear them.
+    let mut heard_until: Option<Instant> = None;
     while pending > 0 {
-        let left = hard.saturating_duration_since(Instant::now());
-        if left.is_zero() || deadline.cancelled() {
+        let mut left = hard.saturating_duration_since(Instant::now());
+        if deadline.cancelled() {
+            let until =
+                *heard_until.get_or_insert_with(|| Instant::now() + Duration::from_millis(50));
+            left = left.min(until.saturating_duration_since(Instant::now()));
+        }
+        if left.is_zero() {
             break;
         }
         match rx.recv_timeout(left.min(Duration::from_millis(50))) {
@@ -224,10 +232,11 @@ pub fn switch_one(
 /// Switches every device to `mode` at once, logging each switch and each failure in the
 /// XiVO documentation's words. Returns one result per device.
 ///
-/// `held` is the device lock the caller took. The workers may outlive this call (a
-/// signal ends the wait for them at once, while a request runs on to its timeout), so
-/// each keeps a share of the lock: it is released when the caller and every worker are
-/// done (or the process ends), and no request is ever sent after it.
+/// Each worker first takes its own berofos's lock (for `purpose`, waiting at most until
+/// `lock_until`, the last argument): a berofos held by another process (a flash of fos1) fails alone,
+/// naming the holder, while the others are switched at once. The workers may outlive
+/// this call (a signal ends the wait for them at once, while a request runs on to its
+/// timeout): each holds its lock until it ends, so no request is ever sent without it.
 pub fn switch_all(
     http: &Http,
     devices: &[Device],
@@ -235,7 +244,7 @@ pub fn switch_all(
     per_request: Duration,
     deadline: Deadline,
     verify: bool,
-    held: &Arc<Lock>,
+    (purpose, lock_until): (Purpose, Instant),
 ) -> Vec<Result<()>> {
     for d in devices {
         crate::log::info(&format!(
@@ -245,13 +254,11 @@ pub fn switch_all(
         ));
     }
     let http = http.clone();
-    let lock = Arc::clone(held);
     parallel(
         devices,
         deadline,
         move |d| {
-            // Each worker's copy of this closure holds the lock until the worker ends.
-            let _held = &lock;
+            let _held = d.lock(purpose, lock_until, deadline.cancel)?;
             switch_one(&http, d, mode, per_request, deadline, verify)
         },
         |d, r| match r {

@@ -785,7 +785,7 @@ fn a_lock_file_planted_as_a_symlink_is_refused() {
     let sim = Sim::start(1, &[]);
     let target = sim.dir.path().join("victim");
     std::fs::write(&target, "keep me\n").unwrap();
-    std::os::unix::fs::symlink(&target, sim.lock_path()).unwrap();
+    std::os::unix::fs::symlink(&target, &sim.device_lock_paths(1)[0]).unwrap();
     sim.cmd()
         .arg("master")
         .assert()

@@ -7,7 +7,6 @@ use common::*;
 use nix::sys::signal::{kill, Signal};
 use nix::unistd::Pid;
 use serde_json::Value;
-use std::collections::BTreeSet;
 use std::process::{Child, Output};
 use std::time::{Duration, Instant};
 use xivo_berofos::config::ConfigFile;
@@ -41,7 +40,7 @@ fn http_writes(sim: &Sim) -> Vec<Value> {
 }
 
 #[test]
-fn twenty_concurrent_master_slave_set_are_serialized_and_consistent() {
+fn twenty_concurrent_master_slave_set_are_serialized_per_berofos() {
     let sim = Sim::start(2, &["--fault", &format!("all=slow:{SLOW_MS}")]);
     // 20 processes at once: master, slave and `set modedef` on fos1, interleaved.
     let jobs: Vec<Vec<String>> = (0..20)
@@ -71,57 +70,61 @@ fn twenty_concurrent_master_slave_set_are_serialized_and_consistent() {
         assert!(out.status.success(), "{args:?}: {}", stderr_of(&out));
     }
 
-    // Each process's requests form one burst: a master/slave sends one request to
-    // each device at once, a set one request to fos1. Under the lock, the next process
-    // can only send after the previous one's answers came, i.e. at least SLOW_MS after
-    // its last request; a process's own requests are far closer together than that (a
-    // thread would have to start SLOW_MS late). So cutting the log where two requests
-    // are SLOW_MS apart gives one burst per process if and only if they were serialized:
-    // two processes at the same time would merge into fewer bursts, of a wrong shape.
+    // Each berofos has its own lock: on one device, the next process can only send
+    // after the previous one's answer came, i.e. at least SLOW_MS after its request.
+    // So the writes to one device are SLOW_MS apart if and only if they were
+    // serialized (two processes at once on a device would be closer).
     let writes = http_writes(&sim);
     assert_eq!(
         writes.len(),
         7 * 2 + 7 * 2 + 6,
         "one request per device per process"
     );
-    let mut bursts: Vec<Vec<&Value>> = Vec::new();
-    let mut last_ts = 0u64;
-    for w in &writes {
-        let ts = w["ts_ms"].as_u64().expect("ts_ms");
-        // ts_ms is truncated to the millisecond: SLOW_MS apart shows as >= SLOW_MS - 1.
-        if bursts.is_empty() || ts - last_ts >= SLOW_MS - 1 {
-            bursts.push(Vec::new());
+    for device in [1u64, 2] {
+        let mine: Vec<&Value> = writes.iter().filter(|w| w["device"] == device).collect();
+        assert_eq!(mine.len(), if device == 1 { 20 } else { 14 }, "fos{device}");
+        for pair in mine.windows(2) {
+            let (t0, t1) = (
+                pair[0]["ts_ms"].as_u64().unwrap(),
+                pair[1]["ts_ms"].as_u64().unwrap(),
+            );
+            // ts_ms is truncated to the millisecond: SLOW_MS apart shows as >= SLOW_MS - 1.
+            assert!(
+                t1 - t0 >= SLOW_MS - 1,
+                "fos{device}: two writers at once: {pair:#?}"
+            );
         }
-        bursts.last_mut().unwrap().push(w);
-        last_ts = ts;
-    }
-    assert_eq!(bursts.len(), 20, "one burst per process: {bursts:#?}");
-    let mut last_mode = None;
-    let mut last_modedef = None;
-    for b in &bursts {
-        let queries: BTreeSet<&str> = b.iter().map(|w| w["query"].as_str().unwrap()).collect();
-        let devices: Vec<u64> = b.iter().map(|w| w["device"].as_u64().unwrap()).collect();
-        assert_eq!(queries.len(), 1, "one process per burst: {b:#?}");
-        let q = *queries.iter().next().unwrap();
-        if let Some(m) = q.strip_prefix("cmd=4&mode=") {
-            let mut d = devices.clone();
-            d.sort();
-            assert_eq!(d, vec![1, 2], "master/slave: each device once: {b:#?}");
-            last_mode = Some(m.to_string());
-        } else if let Some(m) = q.strip_prefix("cmd=1&rm=") {
-            assert_eq!(devices, vec![1], "set -f fos1: {b:#?}");
-            last_modedef = Some(m.to_string());
-        } else {
-            panic!("unexpected request {q}");
+        // The relay (and fos1's modedef) is the last writer's.
+        let last = |prefix: &str| {
+            mine.iter().rev().find_map(|w| {
+                w["query"]
+                    .as_str()
+                    .unwrap()
+                    .strip_prefix(prefix)
+                    .map(str::to_string)
+            })
+        };
+        assert_eq!(
+            Some(sim.mode(device as usize)),
+            last("cmd=4&mode="),
+            "fos{device}"
+        );
+        if device == 1 {
+            assert_eq!(
+                sim.state(1)["settings"]["modedef"]
+                    .as_str()
+                    .map(str::to_string),
+                last("cmd=1&rm=")
+            );
+        }
+        for w in &mine {
+            let q = w["query"].as_str().unwrap();
+            assert!(
+                q.starts_with("cmd=4&mode=") || (device == 1 && q.starts_with("cmd=1&rm=")),
+                "unexpected request {q}"
+            );
         }
     }
-    // The relay state is the last writer's, on every device.
-    let want = last_mode.expect("some master/slave ran");
-    assert_eq!((sim.mode(1), sim.mode(2)), (want.clone(), want));
-    assert_eq!(
-        sim.state(1)["settings"]["modedef"].as_str(),
-        last_modedef.as_deref()
-    );
 }
 
 #[test]
@@ -199,28 +202,39 @@ fn assert_no_temporary_file(sim: &Sim) {
     assert!(left.is_empty(), "temporary files left: {left:?}");
 }
 
-/// A non-blocking exclusive flock on the simulator's device lock, as another command
-/// would take it.
-fn try_lock(sim: &Sim) -> Result<nix::fcntl::Flock<std::fs::File>, nix::errno::Errno> {
+/// A non-blocking exclusive flock on a lock file, as another command would take it.
+fn try_lock_path(
+    path: &std::path::Path,
+) -> Result<nix::fcntl::Flock<std::fs::File>, nix::errno::Errno> {
     use nix::fcntl::{Flock, FlockArg};
     let f = std::fs::OpenOptions::new()
         .read(true)
         .write(true)
         .create(true)
         .truncate(false)
-        .open(sim.lock_path())
+        .open(path)
         .expect("lock file");
     Flock::lock(f, FlockArg::LockExclusiveNonblock).map_err(|(_, e)| e)
 }
 
-/// The lock is free: a non-blocking flock on it succeeds.
+/// The simulator's configuration-file lock (scan -x).
+fn try_lock(sim: &Sim) -> Result<nix::fcntl::Flock<std::fs::File>, nix::errno::Errno> {
+    try_lock_path(&sim.lock_path())
+}
+
+/// Every lock is free: the configuration file's and each berofos's.
 fn assert_lock_free(sim: &Sim) {
-    let held = try_lock(sim);
-    assert!(
-        held.is_ok(),
-        "the lock {} is still held",
-        sim.lock_path().display()
-    );
+    let mut paths = vec![sim.lock_path()];
+    for k in 1..=sim.devices() {
+        paths.extend(sim.device_lock_paths(k));
+    }
+    for p in paths {
+        assert!(
+            try_lock_path(&p).is_ok(),
+            "the lock {} is still held",
+            p.display()
+        );
+    }
 }
 
 /// Sends `sig` once `started` holds, then checks the process ends within 1.5 s with
@@ -521,4 +535,46 @@ fn scan_x_resolves_host_names_before_taking_the_lock() {
         "scan -x did not look the host name up while another process held the lock"
     );
     assert_eq!(sim.config_text(), text);
+}
+
+/// A flash of fos1 holds only fos1's lock: `master` during it switches fos2 and fos3
+/// at once and names fos1 and the flash's pid, while the flash still runs; a later
+/// `master` switches fos1 too (issue 14, item 3).
+#[test]
+fn master_during_a_flash_of_fos1_switches_the_others_and_names_fos1() {
+    let sim = Sim::start(3, &["--device-mode", "all=0", "--fault", "1=flash+slow:20"]);
+    let fw = sim.dir.path().join("fw.bin");
+    std::fs::write(&fw, vec![0x5Au8; 300 * 512]).unwrap();
+    let mut flash = sim
+        .std_cmd()
+        .args(["-t", "2", "flash", fw.to_str().unwrap(), "-f", "fos1"])
+        .spawn()
+        .unwrap();
+    assert!(
+        wait_until(Duration::from_secs(20), || gbl4_requests(&sim, 4) >= 5),
+        "the flash did not start"
+    );
+    let out = wait_output(
+        sim.std_cmd().args(["-t", "2", "master"]).spawn().unwrap(),
+        Duration::from_secs(60),
+    );
+    let still_flashing = flash.try_wait().unwrap().is_none();
+    let err = stderr_of(&out);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains(&format!(
+            "fos1 (127.0.0.2): busy: pid {}, xivo-berofos flash holds this berofos (flash mode) – nothing was changed on it",
+            flash.id()
+        )),
+        "{err}"
+    );
+    assert_eq!(
+        (sim.mode(2), sim.mode(3)),
+        ("1".into(), "1".into()),
+        "{err}"
+    );
+    assert!(still_flashing, "master waited for the flash: {err}");
+    let done = wait_output(flash, Duration::from_secs(60));
+    assert!(done.status.success(), "{}", stderr_of(&done));
+    assert_lock_free(&sim);
 }

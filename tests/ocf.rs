@@ -852,15 +852,26 @@ fn a_duplicate_section_is_ignored() {
     assert_eq!(a.run("monitor").code, 8);
 }
 
-/// Whether some process holds the device lock of `config` (in the agent's lock folder).
-fn lock_held(a: &Agent) -> bool {
+/// The lock files of berofos `k` of `b` in the agent's lock folder.
+fn device_locks(a: &Agent, b: &Berofos, k: usize) -> Vec<PathBuf> {
+    let mac = b.sim.mac(k).parse().ok();
+    xivo_berofos::lock::device_keys(mac, Some(&b.sim.host(k)), b.sim.http_port(k))
+        .iter()
+        .map(|key| xivo_berofos::lock::device_path_in(a.dir.path(), key))
+        .collect()
+}
+
+/// Whether some process holds a lock of berofos `k` (in the agent's lock folder).
+fn lock_held(a: &Agent, b: &Berofos, k: usize) -> bool {
     use nix::fcntl::{Flock, FlockArg};
-    let f = std::fs::OpenOptions::new()
-        .read(true)
-        .write(true)
-        .open(xivo_berofos::lock::path_in(a.dir.path(), &a.config()))
-        .expect("the lock file");
-    Flock::lock(f, FlockArg::LockExclusiveNonblock).is_err()
+    device_locks(a, b, k).iter().any(|p| {
+        let f = std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .open(p)
+            .expect("the lock file");
+        Flock::lock(f, FlockArg::LockExclusiveNonblock).is_err()
+    })
 }
 
 /// The workers of a parallel switch may outlive the switch (a signal ends the wait
@@ -898,7 +909,7 @@ fn no_request_after_the_lock_is_released() {
     let read_back = common::wait_until(Duration::from_secs(10), || {
         b.sim.http_requests(1).len() >= 2
     });
-    let held = read_back && lock_held(&a);
+    let held = read_back && lock_held(&a, &b, 1);
     let out = rx
         .recv_timeout(Duration::from_secs(20))
         .unwrap_or_else(|_| {
@@ -911,7 +922,10 @@ fn no_request_after_the_lock_is_released() {
         held,
         "a request was sent after the lock was released: {err}"
     );
-    assert!(!lock_held(&a), "the lock is free once the agent ended");
+    assert!(
+        !lock_held(&a, &b, 1),
+        "the lock is free once the agent ended"
+    );
 }
 
 /// A bnfos.conf with a login that other users can read: the agent logs it, with the
@@ -963,22 +977,90 @@ fn deep_monitor_warns_about_silent_berofos_and_stays_0() {
     assert!(!r.stderr.contains("fos2"));
 }
 
+/// A berofos's lock held by another process (as a `set` would hold it): the promote
+/// waits for it until its deadline, then names that berofos and the holder; the other
+/// berofos are switched at once.
 #[test]
 fn a_held_lock_is_a_clear_error_in_time() {
+    use nix::fcntl::{Flock, FlockArg};
+    use std::io::Write;
     let a = Agent::new("xivo1");
-    let _sim = Berofos::start(1, &a.config(), &[]);
+    let b = Berofos::start(2, &a.config(), &[]);
     a.put_state(Some("unpromoted"));
-    std::env::set_var(xivo_berofos::lock::DIR_ENV, a.dir.path());
-    let _held = xivo_berofos::lock::Lock::acquire(
-        &a.config(),
-        Instant::now(),
-        xivo_berofos::signals::Cancel::never(),
-    )
-    .unwrap();
+    let mut held = Vec::new();
+    for p in device_locks(&a, &b, 1) {
+        let f = std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(true)
+            .open(&p)
+            .unwrap();
+        let mut f = Flock::lock(f, FlockArg::LockExclusiveNonblock).unwrap();
+        writeln!(&mut *f, "4242\nshort\nxivo-berofos set").unwrap();
+        held.push(f);
+    }
     let r = a.run_with("promote", &[("OCF_RESKEY_CRM_meta_timeout", "2000")]);
-    assert_eq!(r.code, 1);
+    assert_eq!(r.code, 1, "{}", r.stderr);
     assert!(r.took < Duration::from_secs(2), "{:?}", r.took);
-    assert!(r.reason().unwrap().contains("lock"), "{}", r.stderr);
+    let reason = r.reason().unwrap();
+    assert!(
+        reason.contains("fos1") && reason.contains("busy (pid 4242, xivo-berofos set)"),
+        "{reason}"
+    );
+    assert_eq!((b.mode(1), b.mode(2)), ("0".to_string(), "1".to_string()));
+}
+
+/// A flash of fos1 (minutes, named in another configuration file, as
+/// /etc/bnfos.conf beside the cluster's /etc/bnfos-cluster.conf) never holds the
+/// promote: fos2 and fos3 are switched, and fos1 is named with the flash's pid, at
+/// once – while the flash still runs (issue 14, item 3).
+#[test]
+fn a_promote_during_a_flash_of_fos1_switches_the_others_and_names_fos1() {
+    let a = Agent::new("xivo1");
+    let b = Berofos::start(3, &a.config(), &["--fault", "1=flash+slow:20"]);
+    let fw = a.dir.path().join("fw.bin");
+    std::fs::write(&fw, vec![0x5Au8; 300 * 512]).unwrap();
+    // The admin's own file (the simulator's), the same berofos as the agent's.
+    let mut flash = b
+        .sim
+        .std_cmd()
+        .env("XIVO_BEROFOS_LOCK_DIR", a.dir.path())
+        .args(["-t", "2", "flash", fw.to_str().unwrap(), "-f", "fos1"])
+        .spawn()
+        .unwrap();
+    assert!(
+        common::wait_until(Duration::from_secs(20), || b
+            .sim
+            .requests()
+            .iter()
+            .filter(|r| r["face"] == "gbl4" && r["cmd"] == 4)
+            .count()
+            >= 5),
+        "the flash did not start"
+    );
+    a.put_state(Some("unpromoted"));
+    let r = a.run("promote");
+    let still_flashing = flash.try_wait().unwrap().is_none();
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    let reason = r.reason().unwrap();
+    let holder = format!("busy (pid {}, xivo-berofos flash)", flash.id());
+    assert!(
+        reason.contains("fos1") && reason.contains(&holder),
+        "{reason}"
+    );
+    assert_eq!((b.mode(2), b.mode(3)), ("1".to_string(), "1".to_string()));
+    assert!(
+        still_flashing,
+        "the promote waited for the flash: {}",
+        r.stderr
+    );
+    let out = flash.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 // ---------------------------------------------------------------- ocf-tester

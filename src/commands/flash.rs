@@ -5,6 +5,7 @@ use super::Ctx;
 use crate::cli::Target;
 use crate::error::{Error, Result};
 use crate::gbl4;
+use crate::lock::Purpose;
 use crate::log;
 use std::io::IsTerminal;
 use std::path::Path;
@@ -36,7 +37,7 @@ pub fn run(ctx: &Ctx, file: &Path, t: &Target) -> Result<Output> {
     let fw = firmware(file)?;
     let u = ctx.gbl4_device(ctx.selector(t)?)?;
     let d = &u.device;
-    let _lock = ctx.lock()?;
+    let _lock = ctx.device_lock(d, Purpose::long("xivo-berofos flash"))?;
     u.need_mode(true)?;
     log::info(&format!(
         "{}: flashing {} ({} pages)",

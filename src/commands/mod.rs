@@ -31,7 +31,7 @@ use crate::device::{resolve_v4, Device};
 use crate::error::{Error, Problem, Result};
 use crate::gbl4::{Gbl4, NetConf};
 use crate::http::Http;
-use crate::lock::Lock;
+use crate::lock::{Lock, Purpose};
 use crate::log;
 use crate::mac::Mac;
 use crate::relay::Mode;
@@ -46,7 +46,7 @@ use std::time::{Duration, Instant};
 
 /// How long an admin command waits for the device lock (an agent action holds it at
 /// most for its operation timeout).
-const LOCK_WAIT: Duration = Duration::from_secs(30);
+pub(crate) const LOCK_WAIT: Duration = Duration::from_secs(30);
 /// Environment variable with the HTTP password for `-u USER`.
 pub const PASSWORD_ENV: &str = "XIVO_BEROFOS_PASSWORD";
 
@@ -84,8 +84,14 @@ impl Ctx<'_> {
         Http::new().map_err(|p| Error::System(p.describe("")))
     }
 
+    /// The lock of the configuration file (`scan -x` rewrites it).
     fn lock(&self) -> Result<Lock> {
         Lock::acquire(self.path(), Instant::now() + LOCK_WAIT, self.cancel)
+    }
+
+    /// The lock of one berofos, for `purpose` (see [`crate::lock`]).
+    fn device_lock(&self, d: &Device, purpose: Purpose) -> Result<Lock> {
+        d.lock(purpose, Instant::now() + LOCK_WAIT, self.cancel)
     }
 
     /// The berofos of the chosen sections (every section by default): see

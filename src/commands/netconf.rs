@@ -5,6 +5,7 @@ use super::{selector_of, Ctx};
 use crate::cli::Netconf;
 use crate::error::Result;
 use crate::gbl4::{self, SetNetConf};
+use crate::lock::Purpose;
 use crate::log;
 use std::net::Ipv4Addr;
 
@@ -22,7 +23,7 @@ pub fn run(ctx: &Ctx, a: &Netconf) -> Result<Output> {
             | if a.auth == 1 { gbl4::OPT_AUTH } else { 0 },
         http_port: a.port,
     };
-    let _lock = ctx.lock()?;
+    let _lock = ctx.device_lock(d, Purpose::long("xivo-berofos netconf"))?;
     u.need_mode(true)?;
     u.udp.set_netconf(u.dest, &conf).map_err(|p| d.fail(p))?;
     log::info(&format!(

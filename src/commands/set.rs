@@ -5,6 +5,7 @@ use super::output::Output;
 use super::{read_secret, Ctx};
 use crate::cli::Target;
 use crate::error::{Error, Result};
+use crate::lock::Purpose;
 use crate::log;
 use crate::settings::{self, Kind, Setting};
 use std::io::IsTerminal;
@@ -49,7 +50,7 @@ pub fn run(ctx: &Ctx, text: &str, t: &Target) -> Result<Output> {
     let (setting, checked) = assignment(text)?;
     let d = ctx.device(t)?;
     let ep = d.endpoint()?;
-    let _lock = ctx.lock()?;
+    let _lock = ctx.device_lock(&d, Purpose::short("xivo-berofos set"))?;
     ctx.http()?
         .write(&ep, &setting.query(&checked), ctx.timeout)
         .map_err(|p| d.fail(p))?;

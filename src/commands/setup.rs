@@ -5,6 +5,7 @@ use super::output::Output;
 use super::Ctx;
 use crate::cli::Target;
 use crate::error::{fold, Problem, Result};
+use crate::lock::Purpose;
 use crate::log;
 use crate::relay::{self, Deadline};
 use crate::settings;
@@ -13,7 +14,7 @@ pub fn run(ctx: &Ctx, t: &Target) -> Result<Output> {
     let d = ctx.device(t)?;
     let ep = d.endpoint()?;
     let http = ctx.http()?;
-    let _lock = ctx.lock()?;
+    let _lock = ctx.device_lock(&d, Purpose::short("xivo-berofos setup"))?;
     for (name, value) in settings::HA_SETTINGS {
         if ctx.cancel.is_set() {
             return Err(d.fail(Problem::Cancelled(format!(

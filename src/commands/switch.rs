@@ -1,13 +1,14 @@
 //! `master` / `slave`: the XiVO HA command – every selected berofos to one relay mode.
 
 use super::output::Output;
-use super::Ctx;
+use super::{Ctx, LOCK_WAIT};
 use crate::cli::Switch;
 use crate::error::{fold, Error, Result};
+use crate::lock::Purpose;
 use crate::log;
 use crate::relay::{self, Deadline, Mode};
 use crate::select::{Broken, Selection};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 pub fn run(ctx: &Ctx, sw: &Switch, mode: Mode) -> Result<Output> {
     let cfg = ctx.load()?;
@@ -20,8 +21,17 @@ pub fn run(ctx: &Ctx, sw: &Switch, mode: Mode) -> Result<Output> {
         log::error(&e.to_string());
     }
     if !devices.is_empty() {
-        let lock = std::sync::Arc::new(ctx.lock()?);
-        let deadline = Deadline::after(ctx.timeout + Duration::from_millis(500), ctx.cancel);
+        // A berofos another process holds is waited for (at most LOCK_WAIT, not at all
+        // when it is being flashed) by its own worker: the others switch at once.
+        let lock_until = Instant::now() + LOCK_WAIT;
+        let deadline = Deadline::after(
+            LOCK_WAIT + ctx.timeout + Duration::from_millis(500),
+            ctx.cancel,
+        );
+        let what = match mode {
+            Mode::Master => "xivo-berofos master",
+            Mode::Slave => "xivo-berofos slave",
+        };
         let results = relay::switch_all(
             &ctx.http()?,
             &devices,
@@ -29,7 +39,7 @@ pub fn run(ctx: &Ctx, sw: &Switch, mode: Mode) -> Result<Output> {
             ctx.timeout,
             deadline,
             false,
-            &lock,
+            (Purpose::short(what), lock_until),
         );
         errors.extend(results.into_iter().filter_map(|r| r.err()));
     }

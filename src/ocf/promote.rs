@@ -6,7 +6,7 @@ use super::params::Params;
 use super::state::State;
 use super::{mode_for, Failure, OcfExit, Outcome};
 use crate::http::Http;
-use crate::lock::Lock;
+use crate::lock::Purpose;
 use crate::log;
 use crate::relay::{self, Mode};
 use crate::select::Selection;
@@ -57,14 +57,17 @@ impl Agent {
     pub(super) fn switch(&self, p: &Params, mode: Mode, sel: Selection) -> Result<(), Failure> {
         let deadline = self.deadline();
         let generic = |e: String| Failure::new(OcfExit::ErrGeneric, e);
-        let lock = std::sync::Arc::new(
-            Lock::acquire(&p.config, deadline.at, deadline.cancel)
-                .map_err(|e| generic(e.to_string()))?,
-        );
         let http = Http::new().map_err(|pr| generic(pr.describe("")))?;
         let total = sel.devices.len() + sel.broken.len();
-        let results =
-            relay::switch_all(&http, &sel.devices, mode, p.timeout, deadline, true, &lock);
+        let results = relay::switch_all(
+            &http,
+            &sel.devices,
+            mode,
+            p.timeout,
+            deadline,
+            true,
+            (Purpose::short("ocf:xivo:berofos"), deadline.at),
+        );
         // switch_all has logged each device failure in full; the sections, not yet.
         let mut failed: Vec<Fault> = sel.broken.iter().map(broken_fault).collect();
         for b in &failed {

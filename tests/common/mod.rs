@@ -133,6 +133,22 @@ impl Sim {
         xivo_berofos::lock::path_in(self.dir.path(), &self.config)
     }
 
+    /// How many berofos this simulator runs.
+    pub fn devices(&self) -> usize {
+        self.ready["devices"].as_array().map_or(0, Vec::len)
+    }
+
+    /// The lock files of berofos `k` (its MAC, its address and port), as the product
+    /// names them.
+    pub fn device_lock_paths(&self, k: usize) -> Vec<PathBuf> {
+        let mac = self.mac(k).parse().ok();
+        let host = self.host(k);
+        xivo_berofos::lock::device_keys(mac, Some(&host), self.http_port(k))
+            .iter()
+            .map(|key| xivo_berofos::lock::device_path_in(self.dir.path(), key))
+            .collect()
+    }
+
     /// GET on the control port; the JSON answer.
     pub fn control(&self, target: &str) -> Value {
         let body =
