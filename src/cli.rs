@@ -86,6 +86,15 @@ pub struct Target {
     pub login: Option<String>,
 }
 
+#[derive(Args, Debug, Clone)]
+pub struct Setup {
+    #[command(flatten)]
+    pub target: Target,
+    /// Also move the relay to mode 1 (A--B), the master XiVO's side, as the XiVO documentation's procedure does. Without it the lines stay where they are: on a live cluster, the promoted node's agent drives the relay.
+    #[arg(long)]
+    pub relay: bool,
+}
+
 fn parse_mac(s: &str) -> Result<Mac, String> {
     s.parse()
 }
@@ -149,9 +158,9 @@ pub enum Command {
     /// List the settings: name, type, access, meaning.
     #[command(disable_help_flag = true)]
     Keys,
-    /// Apply and verify the HA settings: wdog=0 wdogdef=0 scenario=0 mode=1 modedef=1.
+    /// Apply and verify the HA settings: wdog=0 wdogdef=0 scenario=0 modedef=1; the relay (mode=1) only with --relay.
     #[command(disable_help_flag = true)]
-    Setup(Target),
+    Setup(Setup),
     /// The Pacemaker resource agent (ocf:xivo:berofos): meta-data, start, promote...
     #[command(disable_help_flag = true)]
     Ocf {

@@ -14,7 +14,7 @@ fn write_queries(sim: &Sim, k: usize) -> Vec<String> {
 }
 
 #[test]
-fn master_and_slave_switch_every_berofos_with_one_request_each() {
+fn master_and_slave_switch_every_berofos_with_one_write_and_one_read_back_each() {
     let sim = Sim::start(2, &[]);
     let out = sim
         .cmd()
@@ -31,7 +31,17 @@ fn master_and_slave_switch_every_berofos_with_one_request_each() {
     assert!(err.contains("for fos2 (127.0.0.3)"), "{err}");
     assert_eq!((sim.mode(1).as_str(), sim.mode(2).as_str()), ("1", "1"));
     assert_eq!(write_queries(&sim, 1), vec!["cmd=4&mode=1"]);
-    assert_eq!(sim.http_requests(2).len(), 1);
+    let paths = |k| -> Vec<String> {
+        sim.http_requests(k)
+            .iter()
+            .map(|r| r["path"].as_str().unwrap_or("").to_string())
+            .collect()
+    };
+    assert_eq!(
+        paths(2),
+        ["/", "/config.txt"],
+        "the write, then the read-back"
+    );
 
     sim.cmd()
         .arg("slave")
@@ -186,13 +196,16 @@ fn login_is_sent_pre_emptively_and_never_shown() {
     let reqs = sim.http_requests(1);
     assert_eq!(
         reqs.len(),
-        1,
-        "one request when the login is known: {reqs:?}"
+        2,
+        "one write and its read-back, no 401 first, when the login is known: {reqs:?}"
     );
-    assert!(reqs[0]["authorization"]
-        .as_str()
-        .unwrap_or("")
-        .starts_with("Basic "));
+    for r in &reqs {
+        assert!(r["authorization"]
+            .as_str()
+            .unwrap_or("")
+            .starts_with("Basic "));
+        assert_eq!(r["status"], 200);
+    }
     for text in [stderr_of(&out), stdout_of(&out)] {
         assert!(!text.contains("se&cr") && !text.contains("cr:et"), "{text}");
     }
@@ -214,12 +227,16 @@ fn digest_challenge_is_answered() {
     let sim = Sim::start(1, &["--login", "all=admin:pw", "--auth", "digest"]);
     sim.cmd().arg("master").assert().success();
     assert_eq!(sim.mode(1), "1");
+    // The write and the read-back: each a 401 challenge, then the Digest answer.
     let reqs = sim.http_requests(1);
-    assert_eq!(reqs.len(), 2, "{reqs:?}");
-    assert!(reqs[1]["authorization"]
-        .as_str()
-        .unwrap_or("")
-        .starts_with("Digest "));
+    assert_eq!(reqs.len(), 4, "{reqs:?}");
+    for r in [&reqs[1], &reqs[3]] {
+        assert!(r["authorization"]
+            .as_str()
+            .unwrap_or("")
+            .starts_with("Digest "));
+        assert_eq!(r["status"], 200);
+    }
 }
 
 #[test]
@@ -265,11 +282,42 @@ fn status_reports_relay_and_ha_settings() {
         .stdout(predicate::str::contains("HA settings ok"));
 }
 
+/// On a live cluster the relay belongs to the promoted node's agent: `setup` (a
+/// replaced unit, a re-run) writes the four other settings and leaves the relay where
+/// it is, and says so; `--relay` is the admin's word to move it too (issue 14, item 4).
 #[test]
-fn setup_writes_the_five_settings_then_reads_back() {
-    let sim = Sim::start(1, &[]);
+fn setup_keeps_the_lines_where_they_are_unless_told_relay() {
+    let sim = Sim::start(1, &["--device-mode", "all=0"]);
     sim.cmd()
         .args(["setup", "-f", "fos1"])
+        .assert()
+        .success()
+        .stderr(predicate::str::contains(
+            "ready for XiVO HA (watchdog off, fallback scenario, power-up mode 1 (A--B)); relay left at 0 (A--D): the slave XiVO (port D) has the lines – setup --relay also moves it to 1 (A--B)",
+        ));
+    assert_eq!(
+        write_queries(&sim, 1),
+        vec!["cmd=6&wen=0", "cmd=2&wen=0", "cmd=1&sz=0", "cmd=1&rm=1"],
+        "no write of the relay mode"
+    );
+    assert_eq!(sim.mode(1), "0", "the relay did not move");
+    assert!(sim.http_requests(1).last().unwrap()["path"] == "/config.txt");
+    let st = sim.state(1);
+    for (k, v) in [
+        ("wdog", "0"),
+        ("wdogdef", "0"),
+        ("scenario", "0"),
+        ("modedef", "1"),
+    ] {
+        assert_eq!(st["settings"][k], v, "{k}");
+    }
+}
+
+#[test]
+fn setup_relay_writes_the_five_settings_then_reads_back() {
+    let sim = Sim::start(1, &["--device-mode", "all=0"]);
+    sim.cmd()
+        .args(["setup", "--relay", "-f", "fos1"])
         .assert()
         .success()
         .stderr(predicate::str::contains("ready for XiVO HA"));
@@ -294,6 +342,77 @@ fn setup_writes_the_five_settings_then_reads_back() {
     ] {
         assert_eq!(st["settings"][k], v, "{k}");
     }
+}
+
+/// A stand-in for what is not a berofos, or not a working one, at a berofos's
+/// address: it answers 200 to every request, with `config` for `/config.txt` (and a
+/// plain page for everything else). Serves until the test ends.
+fn stand_in(config: Option<String>) -> u16 {
+    use std::io::{Read, Write};
+    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = l.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        for mut c in l.incoming().flatten() {
+            let mut buf = [0u8; 4096];
+            let n = c.read(&mut buf).unwrap_or(0);
+            let req = String::from_utf8_lossy(&buf[..n]);
+            let body = match &config {
+                Some(cfg) if req.starts_with("GET /config.txt") => cfg.clone(),
+                _ => "<html><body>Welcome to the printer</body></html>".to_string(),
+            };
+            let _ = write!(
+                c,
+                "HTTP/1.1 200 OK\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                body.len()
+            );
+        }
+    });
+    port
+}
+
+/// `master`/`slave` read back what they wrote, as the agent's promote does: a 2xx
+/// from something that is not a berofos, or a relay that did not move, is exit 1
+/// naming that berofos; the real one beside it is switched (issue 14, item 4).
+#[test]
+fn master_reads_back_and_names_what_did_not_switch() {
+    let sim = Sim::start(1, &["--device-mode", "all=0"]);
+    // A real berofos's config.txt, frozen at relay 0: writes are answered 200 and
+    // change nothing.
+    let (_, frozen) = http_get(
+        (sim.host(1).as_str(), sim.http_port(1)),
+        "/config.txt",
+        None,
+    )
+    .unwrap();
+    let printer = stand_in(None);
+    let stuck = stand_in(Some(frozen));
+    let conf = format!(
+        "{}\n[printer]\nhost = 127.0.0.1\nport = {printer}\n\n[stuck]\nhost = 127.0.0.1\nport = {stuck}\n",
+        sim.config_text()
+    );
+    sim.write_config(&conf);
+    let out = sim
+        .cmd()
+        .arg("master")
+        .assert()
+        .code(1)
+        .get_output()
+        .clone();
+    let err = stderr_of(&out);
+    assert!(
+        err.contains("printer (127.0.0.1): no valid configuration information in config.txt"),
+        "{err}"
+    );
+    assert!(
+        err.contains("stuck (127.0.0.1): relay mode reads back as 0 (A--D) after setting 1 (A--B)"),
+        "{err}"
+    );
+    assert_eq!(
+        sim.mode(1),
+        "1",
+        "the berofos beside them was switched: {err}"
+    );
+    assert!(!err.contains("): fos1"), "{err}");
 }
 
 #[test]

@@ -17,9 +17,10 @@ use std::time::Duration;
 /// What a command needs from the device, which decides which faults it survives.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 enum Kind {
-    /// HTTP writes only (no config.txt read): master, slave, set.
+    /// HTTP writes only (no config.txt read): set.
     HttpWrite,
-    /// Reads config.txt (maybe after writes): status, get, show, setup, promote, monitor.
+    /// Reads config.txt (maybe after writes): master, slave (read back), status, get,
+    /// show, setup, promote, monitor.
     HttpRead,
     /// GBL4, either mode: scan, ping, kick.
     Gbl4Any,
@@ -125,8 +126,8 @@ fn rows() -> Vec<Row> {
         };
     }
     vec![
-        admin!("master", HttpWrite, ["master"]),
-        admin!("slave", HttpWrite, ["slave"]),
+        admin!("master", HttpRead, ["master"]),
+        admin!("slave", HttpRead, ["slave"]),
         admin!("status", HttpRead, ["status"]),
         admin!("get", HttpRead, ["get", "mode", "-f", "fos1"]),
         admin!("set", HttpWrite, ["set", "mode=1", "-f", "fos1"]),

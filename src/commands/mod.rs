@@ -236,7 +236,7 @@ pub fn run(cli: &Cli, cancel: Cancel) -> Result<()> {
         Command::Kick(t) => ping::run(&ctx, t, true),
         Command::Reset(t) => reset::run(&ctx, t),
         Command::Keys => Ok(keys::run()),
-        Command::Setup(t) => setup::run(&ctx, t),
+        Command::Setup(s) => setup::run(&ctx, s),
         Command::Ocf { .. } | Command::Generate { .. } => unreachable!("dispatched by main"),
     }?;
     let (text, failure) = output::render(

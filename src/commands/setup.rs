@@ -1,21 +1,37 @@
-//! `setup`: the five HA settings of the XiVO documentation's procedure (wdog=0
-//! wdogdef=0 scenario=0 mode=1 modedef=1), then one read-back to prove them.
+//! `setup`: the HA settings of the XiVO documentation's procedure (wdog=0 wdogdef=0
+//! scenario=0 modedef=1, and mode=1 only with `--relay`), then one read-back to prove
+//! them.
+//!
+//! The relay is left where it is unless the admin says `--relay`: re-run on a live
+//! cluster (a replaced unit) with the slave XiVO promoted, a write of mode=1 would move
+//! the lines to the master XiVO until the agent's monitor moved them back.
 
 use super::output::Output;
 use super::Ctx;
-use crate::cli::Target;
+use crate::cli::Setup;
 use crate::error::{fold, Problem, Result};
 use crate::lock::Purpose;
 use crate::log;
 use crate::relay::{self, Deadline};
 use crate::settings;
 
-pub fn run(ctx: &Ctx, t: &Target) -> Result<Output> {
-    let d = ctx.device(t)?;
+/// The settings `setup` writes: the documentation's, without the relay `mode` unless
+/// `relay`.
+pub fn settings(relay: bool) -> Vec<(&'static str, &'static str)> {
+    settings::HA_SETTINGS
+        .iter()
+        .filter(|(name, _)| relay || *name != "mode")
+        .copied()
+        .collect()
+}
+
+pub fn run(ctx: &Ctx, a: &Setup) -> Result<Output> {
+    let d = ctx.device(&a.target)?;
     let ep = d.endpoint()?;
     let http = ctx.http()?;
     let _lock = ctx.device_lock(&d, Purpose::short("xivo-berofos setup"))?;
-    for (name, value) in settings::HA_SETTINGS {
+    let wanted = settings(a.relay);
+    for (name, value) in &wanted {
         if ctx.cancel.is_set() {
             return Err(d.fail(Problem::Cancelled(format!(
                 "interrupted by a signal before {name} was set – run xivo-berofos setup {} again",
@@ -34,7 +50,7 @@ pub fn run(ctx: &Ctx, t: &Target) -> Result<Output> {
         Deadline::after(ctx.timeout * 2, ctx.cancel),
     )?;
     let mut wrong = Vec::new();
-    for (name, want) in settings::HA_SETTINGS {
+    for (name, want) in &wanted {
         let got = settings::lookup(name)?
             .read(&cfg)
             .map(|v| v.into_owned())
@@ -47,10 +63,21 @@ pub fn run(ctx: &Ctx, t: &Target) -> Result<Output> {
             }));
         }
     }
+    // The read-back proves it is a berofos with a relay, whatever was written.
+    let now = relay::mode_of(&d, &cfg)?;
     fold(wrong)?;
-    log::info(&format!(
-        "{}: ready for XiVO HA (watchdog off, fallback scenario, relay and power-up mode 1 (A--B))",
-        d.label()
-    ));
+    if a.relay {
+        log::info(&format!(
+            "{}: ready for XiVO HA (watchdog off, fallback scenario, relay and power-up mode 1 (A--B))",
+            d.label()
+        ));
+    } else {
+        log::info(&format!(
+            "{}: ready for XiVO HA (watchdog off, fallback scenario, power-up mode 1 (A--B)); relay left at {}: {} – setup --relay also moves it to 1 (A--B)",
+            d.label(),
+            now.describe(),
+            now.holder()
+        ));
+    }
     Ok(Output::Nothing)
 }

@@ -1,4 +1,5 @@
-//! `master` / `slave`: the XiVO HA command – every selected berofos to one relay mode.
+//! `master` / `slave`: the XiVO HA command – every selected berofos to one relay mode,
+//! each read back (exit 1 naming every berofos that did not switch).
 
 use super::output::Output;
 use super::{Ctx, LOCK_WAIT};
@@ -38,7 +39,9 @@ pub fn run(ctx: &Ctx, sw: &Switch, mode: Mode) -> Result<Output> {
             mode,
             ctx.timeout,
             deadline,
-            false,
+            // Read back, as the agent's promote does: a 2xx from something that is
+            // not a berofos, or a relay that did not move, is a failure naming it.
+            true,
             (Purpose::short(what), lock_until),
         );
         errors.extend(results.into_iter().filter_map(|r| r.err()));
