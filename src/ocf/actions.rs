@@ -46,7 +46,20 @@ impl Agent {
             validate_config(&p)?;
         }
         self.record(State::Unpromoted)?;
-        self.set_score(&p);
+        if let Err(e) = self.set_score(&p) {
+            // Without a score nobody is ever promoted (Pacemaker 2.0.5 has no other
+            // source): under a cluster that is a failed start, shown by `pcs status`.
+            // Without one (ocf-tester, a test machine, no crm_attribute at all) the
+            // warning is enough.
+            if cluster::find_tool("crm_attribute").is_some()
+                && cluster::members(self.deadline.at).is_some()
+            {
+                return Err(Failure::new(
+                    OcfExit::ErrGeneric,
+                    format!("{e} – without a promotion score this node is never promoted; check crm_attribute --promotion (Pacemaker >= 2.1) or crm_master (2.0)"),
+                ));
+            }
+        }
         Ok(OcfExit::Success)
     }
 
@@ -76,7 +89,9 @@ impl Agent {
         }
         // Refresh the score (see promote); bad parameters must not fail a demote.
         match Params::from_env() {
-            Ok(p) => self.set_score(&p),
+            Ok(p) => {
+                let _ = self.set_score(&p);
+            }
             Err(f) => log::warn(&f.reason),
         }
         self.record(State::Unpromoted)?;
@@ -99,7 +114,7 @@ impl Agent {
             warn_exposed(&cfg);
         }
         if self.state()?.is_some() {
-            self.set_score(&p);
+            let _ = self.set_score(&p);
         }
         Ok(OcfExit::Success)
     }

@@ -136,13 +136,18 @@ impl Agent {
 
     /// Sets the promotion score; without the node name none is set (a score on a guess
     /// could get the wrong node promoted), so Pacemaker does not promote this node.
-    pub(super) fn set_score(&self, p: &Params) {
+    /// `Err`: the score tool failed (logged already); start makes it fatal where a
+    /// cluster answers.
+    pub(super) fn set_score(&self, p: &Params) -> Result<(), String> {
         match self.node_name() {
             Ok(node) => {
                 let (score, why) = score_for(p, &node);
-                cluster::set_score(score, &why, self.deadline.at);
+                cluster::set_score(score, &why, self.deadline.at)
             }
-            Err(e) => log::error(&format!("promotion score not set: {e} – {NODE_NAME_HINT}")),
+            Err(e) => {
+                log::error(&format!("promotion score not set: {e} – {NODE_NAME_HINT}"));
+                Ok(())
+            }
         }
     }
 

@@ -1,7 +1,7 @@
 //! What the agent asks of the cluster: this node's name and the promotion score.
 //!
 //! Both go through Pacemaker's command-line tools (`crm_node -n`,
-//! `crm_attribute --promotion`), found in `HA_SBIN_DIR` or on PATH, run with a bounded
+//! `crm_attribute --promotion`, or `crm_master` on Pacemaker 2.0), found in `HA_SBIN_DIR` or on PATH, run with a bounded
 //! wait – at most [`TOOL_LIMIT`], never past the action's deadline, which every call
 //! takes as a value (`until`) – and never with a secret in their arguments. A missing tool is logged, never
 //! fatal: the agent also runs where no cluster does (ocf-tester, a test machine); only
@@ -127,22 +127,64 @@ pub fn partition(until: Instant) -> Option<Vec<String>> {
     (!names.is_empty()).then_some(names)
 }
 
-/// Sets this node's promotion score (logged first, so it shows even without a cluster).
-pub fn set_score(score: u32, why: &str, until: Instant) {
-    log::info(&format!("promotion score {score} ({why})"));
-    if let Err(e) = run_tool(
-        "crm_attribute",
-        &["--promotion", "-v", &score.to_string()],
-        until,
-    ) {
-        log::warn(&format!("cannot set the promotion score: {e}"));
+/// How this node's Pacemaker sets a promotion score: `crm_attribute --promotion`
+/// (Pacemaker 2.1 and later; 3.0 has nothing else), else `crm_master` (2.0.5, where
+/// `--promotion` is a usage error). Found once per call, from `crm_attribute --help-all`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ScoreTool {
+    /// `crm_attribute --promotion -v N` / `-D`.
+    Promotion,
+    /// `crm_master -l reboot -v N` / `-D` (the same transient `master-<resource>` attribute).
+    CrmMaster,
+}
+
+/// The promotion-score tool of this node, or why there is none.
+pub fn score_tool(until: Instant) -> Result<ScoreTool, String> {
+    static TOOL: std::sync::OnceLock<Result<ScoreTool, String>> = std::sync::OnceLock::new();
+    TOOL.get_or_init(|| {
+        let help = run_tool("crm_attribute", &["--help-all"], until)?;
+        if help.contains("--promotion") {
+            Ok(ScoreTool::Promotion)
+        } else if find_tool("crm_master").is_some() {
+            Ok(ScoreTool::CrmMaster)
+        } else {
+            Err("crm_attribute has no --promotion (Pacemaker before 2.1) and crm_master is not found".into())
+        }
+    })
+    .clone()
+}
+
+fn score_command(args: &[&str], until: Instant) -> Result<(), String> {
+    match score_tool(until)? {
+        ScoreTool::Promotion => {
+            let mut a = vec!["--promotion"];
+            a.extend_from_slice(args);
+            run_tool("crm_attribute", &a, until)
+        }
+        ScoreTool::CrmMaster => {
+            let mut a = vec!["-l", "reboot"];
+            a.extend_from_slice(args);
+            run_tool("crm_master", &a, until)
+        }
     }
+    .map(drop)
+}
+
+/// Sets this node's promotion score (logged first, so it shows even without a cluster).
+/// `Err` says why it could not be set; the caller decides whether that is fatal.
+pub fn set_score(score: u32, why: &str, until: Instant) -> Result<(), String> {
+    log::info(&format!("promotion score {score} ({why})"));
+    score_command(&["-v", &score.to_string()], until).map_err(|e| {
+        let e = format!("cannot set the promotion score: {e}");
+        log::warn(&e);
+        e
+    })
 }
 
 /// Removes this node's promotion score.
 pub fn delete_score(until: Instant) {
     log::info("removing the promotion score");
-    if let Err(e) = run_tool("crm_attribute", &["--promotion", "-D"], until) {
+    if let Err(e) = score_command(&["-D"], until) {
         log::warn(&format!("cannot remove the promotion score: {e}"));
     }
 }

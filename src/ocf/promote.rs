@@ -42,7 +42,7 @@ impl Agent {
         // apply a parameter change (prefer_master) with only a demote and a promote (a
         // Restart whose transition was aborted after the demote, e.g. by the fail
         // count it clears), never calling start; the score must follow the parameters.
-        self.set_score(&p);
+        let _ = self.set_score(&p);
         let switched = switched?;
         self.record(State::Promoted)?;
         match switched {
