@@ -82,6 +82,12 @@ esac
 
 # Only the file: pcs writes it and contacts no node.
 if [ -n "$COROSYNC_CONF" ]; then
+    # pcs 0.12 (Debian 13) writes over an existing file only with --overwrite,
+    # which older pcs do not know.
+    OVERWRITE=
+    if [ -e "$COROSYNC_CONF" ]; then
+        case "$(pcs --version)" in 0.9.*|0.10.*|0.11.*) ;; *) OVERWRITE=--overwrite ;; esac
+    fi
     # - transport knet (corosync 3's default), one link: the ring addresses;
     # - pcs adds "two_node: 1" to the quorum section by itself for two nodes
     #   (you cannot set it): each node alone keeps quorum when the other is
@@ -94,7 +100,7 @@ if [ -n "$COROSYNC_CONF" ]; then
         "$NODE2" addr="$NODE2_ADDR" \
         transport knet "$@" \
         totem token="$TOKEN" \
-        --corosync_conf "$COROSYNC_CONF"
+        --corosync_conf "$COROSYNC_CONF" $OVERWRITE
     # Show the file pcs wrote (review it before you install it).
     cat "$COROSYNC_CONF"
     exit 0

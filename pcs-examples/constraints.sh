@@ -32,8 +32,35 @@ CLONE="$RESOURCE-clone"
 #    it (Pacemaker's default is influence=true) a berofos that keeps failing
 #    could pull the telephony to the other node.
 #  - id=: a fixed name, so remove.sh and `pcs constraint delete` find it.
-pcs constraint colocation add Promoted "$CLONE" with "$SERVICES" INFINITY \
-    influence=false id="$RESOURCE-with-services"
+#  - no score given: INFINITY, in every pcs (pcs 0.12 warns on a standalone one).
+# influence needs the CIB schema pacemaker-3.7 (Pacemaker 2.1). A CIB made before
+# 2.1 (e.g. on Debian 11, then upgraded) keeps its old schema: where this
+# Pacemaker knows 3.7, `pcs cluster cib-upgrade` first (a CIB is never downgraded,
+# so do it once both nodes run >= 2.1). Pacemaker 2.0.5 (Debian 11) has neither
+# influence nor the Promoted role: the colocation is made without influence
+# there, so a berofos that keeps failing CAN pull the services to the other node
+# (ban it by hand: pcs resource ban ... ) until the cluster runs Pacemaker >= 2.1.
+case "$(pcs --version)" in
+    0.9.*|0.10.[0-9]|0.10.[0-9][.+-]*) PROMOTED=Master ;;
+    *) PROMOTED=Promoted ;;
+esac
+schema=$(cibadmin --query --xpath /cib 2>/dev/null | sed -n 's/.*validate-with="pacemaker-\([0-9.]*\)".*/\1/p' | head -n 1)
+newest=$(ls /usr/share/pacemaker/pacemaker-*.rng 2>/dev/null | sed -n 's/.*pacemaker-\([0-9]*\.[0-9]*\)\.rng$/\1/p' | sort -t. -k1,1n -k2,2n | tail -n 1)
+newer() { # $1 >= $2 as schema versions X.Y
+    [ "$(printf '%s\n%s\n' "$1" "$2" | sort -t. -k1,1n -k2,2n | tail -n 1)" = "$1" ]
+}
+INFLUENCE=
+if [ -n "$newest" ] && newer "$newest" 3.7; then
+    if [ -n "$schema" ] && ! newer "$schema" 3.7; then
+        echo "The CIB's schema is pacemaker-$schema (before Pacemaker 2.1): pcs cluster cib-upgrade"
+        pcs cluster cib-upgrade
+    fi
+    INFLUENCE=influence=false
+else
+    echo "Pacemaker before 2.1: no influence=false (see above); upgrade Pacemaker to get it" >&2
+fi
+pcs constraint colocation add "$PROMOTED" "$CLONE" with "$SERVICES" \
+    $INFLUENCE id="$RESOURCE-with-services"
 
 # Order: promote the berofos only once SERVICES has started on that node
 # (the lines arrive when Asterisk is ready to take calls).  The reverse is

@@ -28,6 +28,14 @@ DEVICES=${DEVICES:-}
 PREFER_MASTER=${PREFER_MASTER:-true}
 RESOURCE=${RESOURCE:-berofos}
 
+# Role names: pcs 0.10.8 (Debian 11, XiVO Izar to Luna) knows only Master and
+# Slave, and Pacemaker 2.0.5 stores no other; pcs 0.10.10 and later (Debian 12,
+# 13) take Promoted and Unpromoted and warn on the old names.
+case "$(pcs --version)" in
+    0.9.*|0.10.[0-9]|0.10.[0-9][.+-]*) PROMOTED=Master UNPROMOTED=Slave ;;
+    *) PROMOTED=Promoted UNPROMOTED=Unpromoted ;;
+esac
+
 # The resource, in one pcs command (one line per part):
 #  - agent ocf:xivo:berofos, i.e. /usr/lib/ocf/resource.d/xivo/berofos,
 #    installed on every node by the xivo-berofos package;
@@ -45,6 +53,8 @@ RESOURCE=${RESOURCE:-berofos}
 #    name + interval.)
 #  - promotable: one clone instance per node, exactly one of them Promoted
 #    (promoted-max=1, at most one per node): the node whose XiVO gets the lines.
+#    The "meta" keyword is understood by every pcs from 0.10.8 on, and pcs
+#    0.11.6 and later warn without it.
 pcs resource create "$RESOURCE" ocf:xivo:berofos \
     config="$CONFIG" master_node="$MASTER_NODE" ${DEVICES:+"devices=$DEVICES"} \
     prefer_master="$PREFER_MASTER" \
@@ -52,9 +62,9 @@ pcs resource create "$RESOURCE" ocf:xivo:berofos \
     op stop timeout=20s \
     op demote timeout=20s \
     op promote timeout=30s \
-    op monitor interval=10s timeout=20s role=Promoted \
-    op monitor interval=30s timeout=20s role=Unpromoted \
-    promotable promoted-max=1 promoted-node-max=1
+    op monitor interval=10s timeout=20s role="$PROMOTED" \
+    op monitor interval=30s timeout=20s role="$UNPROMOTED" \
+    promotable meta promoted-max=1 promoted-node-max=1
 
 # Show what was created (the clone, its parameters, its operations).
 pcs resource config "$RESOURCE-clone"

@@ -446,6 +446,65 @@ fn promotion_scores_and_missing_crm_attribute() {
     }
 }
 
+/// Pacemaker 2.0.5 (Debian 11) has no `crm_attribute --promotion`, only `crm_master`;
+/// 2.1 and 3.0 have `--promotion`. Stand-ins for both tools (this machine runs 2.1.5;
+/// the real 2.0.5 and 3.0 run in scripts/root-test), written from Pacemaker's usage:
+/// the agent picks the one the node has, and under a cluster (`crm_node -l` answers)
+/// a score it cannot set fails the start with a reason instead of a warning only.
+#[test]
+fn the_score_goes_through_crm_master_on_pacemaker_2_0_and_its_failure_fails_start() {
+    let a = Agent::new("xivo1");
+    stand_in_crm_node(&a, "[ \"$1\" = -l ] && echo '1 xivo1 member' && echo '2 xivo2 member'");
+    let bin = a.dir.path().join("bin");
+    let calls = a.dir.path().join("calls");
+    let write = |name: &str, script: &str| {
+        let path = bin.join(name);
+        std::fs::write(&path, format!("#!/bin/sh\n{script}\n")).unwrap();
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+    };
+    let log = format!("echo \"${{0##*/}} $*\" >> {}", calls.display());
+    // 2.0.5: --help-all lists no --promotion; --promotion is a usage error.
+    write(
+        "crm_attribute",
+        &format!("{log}\ncase \"$*\" in --help-all) echo '  -n, --name=NAME'; exit 0;; esac\nexit 64"),
+    );
+    write("crm_master", &format!("{log}\nexit 0"));
+    let r = a.run("start");
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let seen = std::fs::read_to_string(&calls).unwrap();
+    assert!(seen.contains("crm_master -l reboot -v 100"), "{seen}");
+    assert!(!seen.contains("--promotion"), "{seen}");
+    let r = a.run("stop");
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(std::fs::read_to_string(&calls).unwrap().contains("crm_master -l reboot -D"));
+    // 2.1 and later: --promotion, never crm_master.
+    std::fs::remove_file(&calls).unwrap();
+    write(
+        "crm_attribute",
+        &format!("{log}\ncase \"$*\" in --help-all) echo '  -p, --promotion=RESOURCE'; exit 0;; esac\nexit 0"),
+    );
+    let r = a.run("start");
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let seen = std::fs::read_to_string(&calls).unwrap();
+    assert!(seen.contains("crm_attribute --promotion -v 100"), "{seen}");
+    assert!(!seen.contains("crm_master"), "{seen}");
+    a.run("stop");
+    // The score cannot be set (the CIB refuses it): start fails, with the reason.
+    write(
+        "crm_attribute",
+        "case \"$*\" in --help-all) echo '  -p, --promotion=RESOURCE'; exit 0;; esac\necho 'Could not connect to the CIB' >&2; exit 102",
+    );
+    let r = a.run("start");
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert!(
+        r.stderr.contains("ocf-exit-reason:cannot set the promotion score")
+            && r.stderr.contains("Could not connect to the CIB")
+            && r.stderr.contains("never promoted"),
+        "{}",
+        r.stderr
+    );
+}
+
 #[test]
 fn probes_restore_the_score_recurring_monitors_do_not() {
     let a = Agent::new("xivo1");
