@@ -82,12 +82,10 @@ esac
 
 # Only the file: pcs writes it and contacts no node.
 if [ -n "$COROSYNC_CONF" ]; then
-    # pcs 0.12 (Debian 13) writes over an existing file only with --overwrite,
-    # which older pcs do not know.
+    # pcs (0.10.8 to 0.12) writes over an existing file only with --overwrite:
+    # given when the file is there (you named it, so it is yours to replace).
     OVERWRITE=
-    if [ -e "$COROSYNC_CONF" ]; then
-        case "$(pcs --version)" in 0.9.*|0.10.*|0.11.*) ;; *) OVERWRITE=--overwrite ;; esac
-    fi
+    if [ -e "$COROSYNC_CONF" ]; then OVERWRITE=--overwrite; fi
     # - transport knet (corosync 3's default), one link: the ring addresses;
     # - pcs adds "two_node: 1" to the quorum section by itself for two nodes
     #   (you cannot set it): each node alone keeps quorum when the other is

@@ -53,8 +53,9 @@ esac
 #    name + interval.)
 #  - promotable: one clone instance per node, exactly one of them Promoted
 #    (promoted-max=1, at most one per node): the node whose XiVO gets the lines.
-#    The "meta" keyword is understood by every pcs from 0.10.8 on, and pcs
-#    0.11.6 and later warn without it.
+#    Those two are Pacemaker's defaults, set explicitly just below with
+#    `pcs resource meta`: options after "promotable" draw a deprecation warning
+#    from pcs 0.11.6 on without "meta", and from pcs 0.12 with it.
 pcs resource create "$RESOURCE" ocf:xivo:berofos \
     config="$CONFIG" master_node="$MASTER_NODE" ${DEVICES:+"devices=$DEVICES"} \
     prefer_master="$PREFER_MASTER" \
@@ -64,7 +65,8 @@ pcs resource create "$RESOURCE" ocf:xivo:berofos \
     op promote timeout=30s \
     op monitor interval=10s timeout=20s role="$PROMOTED" \
     op monitor interval=30s timeout=20s role="$UNPROMOTED" \
-    promotable meta promoted-max=1 promoted-node-max=1
+    promotable
+pcs resource meta "$RESOURCE-clone" promoted-max=1 promoted-node-max=1
 
 # Show what was created (the clone, its parameters, its operations).
 pcs resource config "$RESOURCE-clone"
