@@ -454,7 +454,10 @@ fn promotion_scores_and_missing_crm_attribute() {
 #[test]
 fn the_score_goes_through_crm_master_on_pacemaker_2_0_and_its_failure_fails_start() {
     let a = Agent::new("xivo1");
-    stand_in_crm_node(&a, "[ \"$1\" = -l ] && echo '1 xivo1 member' && echo '2 xivo2 member'");
+    stand_in_crm_node(
+        &a,
+        "[ \"$1\" = -l ] && echo '1 xivo1 member' && echo '2 xivo2 member'",
+    );
     let bin = a.dir.path().join("bin");
     let calls = a.dir.path().join("calls");
     let write = |name: &str, script: &str| {
@@ -466,7 +469,9 @@ fn the_score_goes_through_crm_master_on_pacemaker_2_0_and_its_failure_fails_star
     // 2.0.5: --help-all lists no --promotion; --promotion is a usage error.
     write(
         "crm_attribute",
-        &format!("{log}\ncase \"$*\" in --help-all) echo '  -n, --name=NAME'; exit 0;; esac\nexit 64"),
+        &format!(
+            "{log}\ncase \"$*\" in --help-all) echo '  -n, --name=NAME'; exit 0;; esac\nexit 64"
+        ),
     );
     write("crm_master", &format!("{log}\nexit 0"));
     let r = a.run("start");
@@ -476,7 +481,9 @@ fn the_score_goes_through_crm_master_on_pacemaker_2_0_and_its_failure_fails_star
     assert!(!seen.contains("--promotion"), "{seen}");
     let r = a.run("stop");
     assert_eq!(r.code, 0, "{}", r.stderr);
-    assert!(std::fs::read_to_string(&calls).unwrap().contains("crm_master -l reboot -D"));
+    assert!(std::fs::read_to_string(&calls)
+        .unwrap()
+        .contains("crm_master -l reboot -D"));
     // 2.1 and later: --promotion, never crm_master.
     std::fs::remove_file(&calls).unwrap();
     write(
@@ -497,7 +504,8 @@ fn the_score_goes_through_crm_master_on_pacemaker_2_0_and_its_failure_fails_star
     let r = a.run("start");
     assert_eq!(r.code, 1, "{}", r.stderr);
     assert!(
-        r.stderr.contains("ocf-exit-reason:cannot set the promotion score")
+        r.stderr
+            .contains("ocf-exit-reason:cannot set the promotion score")
             && r.stderr.contains("Could not connect to the CIB")
             && r.stderr.contains("never promoted"),
         "{}",
