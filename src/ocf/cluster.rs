@@ -142,13 +142,13 @@ pub enum ScoreTool {
 pub fn score_tool(until: Instant) -> Result<ScoreTool, String> {
     static TOOL: std::sync::OnceLock<Result<ScoreTool, String>> = std::sync::OnceLock::new();
     TOOL.get_or_init(|| {
-        let help = run_tool("crm_attribute", &["--help-all"], until)?;
-        if help.contains("--promotion") {
-            Ok(ScoreTool::Promotion)
-        } else if find_tool("crm_master").is_some() {
-            Ok(ScoreTool::CrmMaster)
-        } else {
-            Err("crm_attribute has no --promotion (Pacemaker before 2.1) and crm_master is not found".into())
+        // 2.0.5's crm_attribute knows no --help-all either (a usage error, exit 64).
+        let help = run_tool("crm_attribute", &["--help-all"], until);
+        match help {
+            Ok(h) if h.contains("--promotion") => Ok(ScoreTool::Promotion),
+            _ if find_tool("crm_master").is_some() => Ok(ScoreTool::CrmMaster),
+            Ok(_) => Err("crm_attribute has no --promotion (Pacemaker before 2.1) and crm_master is not found".into()),
+            Err(e) => Err(e),
         }
     })
     .clone()
