@@ -192,6 +192,10 @@ pub struct Scan {
     /// Merge what was found into the configuration file (known devices keep name, login, port).
     #[arg(short = 'x')]
     pub merge: bool,
+    /// With -x: also move known berofos that have a login to the address they answered
+    /// from (without it, they keep their host: anyone on the LAN can answer a scan).
+    #[arg(long, requires = "merge")]
+    pub update_hosts: bool,
 }
 
 #[derive(Args, Debug, Clone)]

@@ -75,6 +75,16 @@ pub struct ConfigFile {
 
 const KNOWN_KEYS: [&str; 4] = ["mac", "host", "login", "port"];
 
+/// Whether a merge may move a known berofos that has a login to the address a scan
+/// answer gave (`scan -x --update-hosts`): a scan answer can come from anyone on the LAN.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Moves {
+    /// Sections with a login keep their host (the default).
+    KeepLoggedIn,
+    /// Every known berofos gets the address it answered with.
+    All,
+}
+
 impl ConfigFile {
     /// Reads the file; `Ok(None)` when it does not exist (= not configured).
     pub fn load(path: &Path) -> Result<Option<ConfigFile>> {
@@ -122,7 +132,12 @@ impl ConfigFile {
             if let Some(rest) = line.strip_prefix('[') {
                 match rest.strip_suffix(']').map(str::trim) {
                     Some(name) if !name.is_empty() => {
-                        if let Some(first) = cfg.sections.iter().find(|s| s.name == name) {
+                        // Names match ignoring case, as the vendor's bnfos matches them (`-f FOS1`).
+                        if let Some(first) = cfg
+                            .sections
+                            .iter()
+                            .find(|s| s.name.eq_ignore_ascii_case(name))
+                        {
                             cfg.warnings.push(format!(
                                 "{file}:{n}: section [{name}] appears twice (lines {} and {n}); the second one is ignored – rename or remove it",
                                 first.line
@@ -245,16 +260,19 @@ impl ConfigFile {
         })
     }
 
-    /// The section `name` ([`crate::select`] says what to do when there is none).
+    /// The section `name`, ignoring case as the vendor's bnfos does (`-f FOS1` is
+    /// `[fos1]`); [`crate::select`] says what to do when there is none.
     pub fn section(&self, name: &str) -> Option<&Section> {
-        self.sections.iter().find(|s| s.name == name)
+        self.sections
+            .iter()
+            .find(|s| s.name.eq_ignore_ascii_case(name))
     }
 
-    /// The next free `fosN`.
+    /// The next free `fosN` (no name that differs from a known one by case only).
     fn next_name(&self, taken: &[String]) -> String {
         (1..)
             .map(|n| format!("fos{n}"))
-            .find(|n| !self.sections.iter().any(|s| &s.name == n) && !taken.contains(n))
+            .find(|n| self.section(n).is_none() && !taken.contains(n))
             .expect("unbounded range")
     }
 
@@ -265,7 +283,7 @@ impl ConfigFile {
     /// it is replaced by the scanned address (`scan -x` resolves the names first, and
     /// calls [`ConfigFile::merge_with`]).
     pub fn merge(&self, found: &[(Mac, Ipv4Addr, u16)]) -> (String, Vec<String>) {
-        self.merge_with(found, |_| None)
+        self.merge_with(found, |_| None, Moves::KeepLoggedIn)
     }
 
     /// The host names (not addresses) of the sections a merge of `found` looks at: those
@@ -286,6 +304,7 @@ impl ConfigFile {
         &self,
         found: &[(Mac, Ipv4Addr, u16)],
         resolve: impl Fn(&str) -> Option<Ipv4Addr>,
+        moves: Moves,
     ) -> (String, Vec<String>) {
         let mut lines: Vec<String> = self.text.lines().map(str::to_string).collect();
         let mut changes = Vec::new();
@@ -301,6 +320,16 @@ impl ConfigFile {
                         .is_some_and(|h| names_address(h, ip, &resolve))
                 {
                     changes.push(format!("{} ({mac}) unchanged", s.name));
+                    continue;
+                }
+                if s.login.is_some() && moves == Moves::KeepLoggedIn {
+                    // Whoever answers a scan with this MAC would get the login at the
+                    // next request: only the admin moves such a section.
+                    changes.push(format!(
+                        "{} ({mac}): answered from {ip}, host kept at {} – it has a login; if the berofos really moved, run scan -x --update-hosts",
+                        s.name,
+                        s.host.as_deref().unwrap_or("(none)")
+                    ));
                     continue;
                 }
                 let ip = ip.to_string();
@@ -481,6 +510,56 @@ mod tests {
     /// A repeated section used to be kept as `[fos1#dup4]`, a broken section that
     /// failed every command; the first one wins and the second is only named.
     #[test]
+    fn a_scan_never_moves_a_section_with_a_login_unless_told() {
+        let c = parse("[fos1]\nmac = 00:19:32:00:00:01\nhost = 10.0.0.1\nlogin = admin:pw\n[fos2]\nmac = 00:19:32:00:00:02\nhost = 10.0.0.2\n");
+        let m1: Mac = "00:19:32:00:00:01".parse().unwrap();
+        let m2: Mac = "00:19:32:00:00:02".parse().unwrap();
+        let found = [
+            (m1, Ipv4Addr::new(10, 0, 0, 66), 80),
+            (m2, Ipv4Addr::new(10, 0, 0, 77), 80),
+        ];
+        let (text, changes) = c.merge(&found);
+        let after = parse(&text);
+        assert_eq!(
+            after.sections[0].host.as_deref(),
+            Some("10.0.0.1"),
+            "{text}"
+        );
+        assert_eq!(
+            after.sections[1].host.as_deref(),
+            Some("10.0.0.77"),
+            "{text}"
+        );
+        assert!(
+            changes[0].contains("host kept at 10.0.0.1") && changes[0].contains("--update-hosts"),
+            "{changes:?}"
+        );
+        let (text, _) = c.merge_with(&found, |_| None, Moves::All);
+        assert_eq!(
+            parse(&text).sections[0].host.as_deref(),
+            Some("10.0.0.66"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn section_names_match_ignoring_case_as_the_vendors_do() {
+        let c =
+            parse("[fos1]\nhost = 10.0.0.1\n[FOS1]\nhost = 10.0.0.9\n[Fos2]\nhost = 10.0.0.2\n");
+        assert_eq!(
+            c.section("FOS1").and_then(|s| s.host.as_deref()),
+            Some("10.0.0.1")
+        );
+        assert_eq!(c.section("fos2").map(|s| s.name.as_str()), Some("Fos2"));
+        assert_eq!(
+            c.warnings,
+            ["/etc/bnfos.conf:3: section [FOS1] appears twice (lines 1 and 3); the second one is ignored – rename or remove it"]
+        );
+        // A new berofos never gets a name that differs from a known one by case only.
+        assert_eq!(c.next_name(&[]), "fos3");
+    }
+
+    #[test]
     fn a_duplicate_section_is_named_once_and_ignored() {
         let c = parse("[fos1]\nmac = 00:19:32:00:00:01\nhost = 10.0.0.1\n[fos1]\nhost = 10.0.0.9\nlogin = a:b\nfoo = 1\n[fos2]\nhost = 10.0.0.2\n");
         let names: Vec<_> = c.sections.iter().map(|s| s.name.as_str()).collect();
@@ -503,10 +582,15 @@ mod tests {
         let c = parse("# my berofos\n[fos2]\nmac = 00:19:32:00:12:1D\nhost = 10.34.1.50\nlogin = admin:s3cret\nport = 8080\n");
         let m1: Mac = "00:19:32:00:12:1D".parse().unwrap();
         let m2: Mac = "00:19:32:00:12:1E".parse().unwrap();
-        let (text, changes) = c.merge(&[
-            (m1, Ipv4Addr::new(10, 34, 1, 20), 8080),
-            (m2, Ipv4Addr::UNSPECIFIED, 80),
-        ]);
+        // (--update-hosts: the section has a login.)
+        let (text, changes) = c.merge_with(
+            &[
+                (m1, Ipv4Addr::new(10, 34, 1, 20), 8080),
+                (m2, Ipv4Addr::UNSPECIFIED, 80),
+            ],
+            |_| None,
+            Moves::All,
+        );
         assert_eq!(changes.len(), 2);
         let n = parse(&text);
         assert!(text.starts_with("# my berofos\n"));
@@ -520,7 +604,11 @@ mod tests {
         // resolves nothing.
         let c = parse("[fos1]\nmac = 00:19:32:00:12:1D\nhost = berofos1\n");
         let found = [(m1, Ipv4Addr::LOCALHOST, 80)];
-        let (t, _) = c.merge_with(&found, |h| (h == "berofos1").then_some(Ipv4Addr::LOCALHOST));
+        let (t, _) = c.merge_with(
+            &found,
+            |h| (h == "berofos1").then_some(Ipv4Addr::LOCALHOST),
+            Moves::All,
+        );
         assert!(t.contains("host = berofos1\n"), "{t}");
         let (t, _) = c.merge(&found);
         assert!(t.contains("host = 127.0.0.1\n"), "{t}");

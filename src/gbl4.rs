@@ -249,6 +249,25 @@ impl Firmware {
     }
 }
 
+/// A netconf answer to a broadcast counts only when it came from the address it names:
+/// anyone on the LAN can answer with a known MAC and an address of its own, and `scan
+/// -x` would give it that berofos's section. (A unicast answer was already checked to
+/// come from the address asked.) A berofos without an address yet (0.0.0.0) is shown
+/// as found, with no host.
+fn answered_from_itself(n: &NetConf, from: SocketAddr, dest: Ipv4Addr) -> bool {
+    if !dest.is_broadcast() || n.ip.is_unspecified() {
+        return true;
+    }
+    let ok = from.ip() == std::net::IpAddr::V4(n.ip);
+    if !ok {
+        crate::log::warn(&format!(
+            "scan: ignored an answer for {} naming {} that came from {} – a berofos answers from its own address; is another host on this LAN answering for it?",
+            n.mac, n.ip, from.ip()
+        ));
+    }
+    ok
+}
+
 /// The UDP client: one socket per exchange, answers read on the same socket.
 #[derive(Clone, Debug)]
 pub struct Gbl4 {
@@ -360,6 +379,11 @@ impl Gbl4 {
                     if frame.cmd != cmd {
                         continue;
                     }
+                    // An answer counts only from the address the request went to (a
+                    // broadcast's answers are checked against the address they name).
+                    if !dest.is_broadcast() && from.ip() != std::net::IpAddr::V4(dest) {
+                        continue;
+                    }
                     if let Some(t) = accept(frame.payload, from) {
                         got.push(t);
                         if matches!(collect, Collect::First) {
@@ -425,7 +449,11 @@ impl Gbl4 {
                 collect,
                 resend: Resend::Yes,
             },
-            |p, _| NetConf::decode(p).filter(|n| n.is_berofos() && seen.insert(n.mac)),
+            |p, from| {
+                NetConf::decode(p)
+                    .filter(|n| n.is_berofos() && answered_from_itself(n, from, dest))
+                    .filter(|n| seen.insert(n.mac))
+            },
         )
     }
 
@@ -441,7 +469,11 @@ impl Gbl4 {
                 collect,
                 resend: Resend::Yes,
             },
-            |p, _| NetConf::decode(p).filter(|n| n.mac == mac && n.is_berofos()),
+            |p, from| {
+                NetConf::decode(p).filter(|n| {
+                    n.mac == mac && n.is_berofos() && answered_from_itself(n, from, dest)
+                })
+            },
         )?
         .pop()
         .ok_or(Problem::NoAnswer(self.timeout))
@@ -575,6 +607,30 @@ mod tests {
         assert_eq!(decode(b"GBL\x05\x01\x00\x00"), Err(FrameError::BadPrefix));
         // An empty payload is a valid frame (get netconf).
         assert_eq!(decode(&encode(1, &[])).unwrap().payload, &[] as &[u8]);
+    }
+
+    #[test]
+    fn a_broadcast_answer_counts_only_from_the_address_it_names() {
+        let p = [
+            0x00, 0x19, 0x32, 0x00, 0x12, 0x1D, 0x00, 0x50, 1, 2, 1, 53, 0, 10, 34, 1, 50, 255,
+            255, 255, 0, 10, 34, 1, 1, 3, 7, 3, 0, 80,
+        ];
+        let n = NetConf::decode(&p).unwrap();
+        let from = |ip: [u8; 4]| SocketAddr::from((ip, 50123));
+        let bcast = Ipv4Addr::BROADCAST;
+        assert!(answered_from_itself(&n, from([10, 34, 1, 50]), bcast));
+        assert!(!answered_from_itself(&n, from([10, 34, 1, 99]), bcast));
+        // Unicast: the source was checked against the address asked.
+        assert!(answered_from_itself(
+            &n,
+            from([10, 34, 1, 99]),
+            Ipv4Addr::new(10, 34, 1, 99)
+        ));
+        let no_ip = NetConf {
+            ip: Ipv4Addr::UNSPECIFIED,
+            ..n
+        };
+        assert!(answered_from_itself(&no_ip, from([10, 34, 1, 99]), bcast));
     }
 
     #[test]

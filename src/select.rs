@@ -215,8 +215,14 @@ pub fn select(
     };
     let mut sel = Selection::default();
     for n in names {
-        if sel.devices.iter().any(|d| d.name.as_deref() == Some(n))
-            || sel.broken.iter().any(|b| b.section() == n)
+        if sel
+            .devices
+            .iter()
+            .any(|d| d.name.as_deref().is_some_and(|d| d.eq_ignore_ascii_case(n)))
+            || sel
+                .broken
+                .iter()
+                .any(|b| b.section().eq_ignore_ascii_case(n))
         {
             continue;
         }

@@ -73,6 +73,25 @@ fn without_config_master_and_slave_do_nothing() {
     assert!(!conf.exists());
 }
 
+/// Section names match ignoring case, as the vendor's bnfos matches them: `-f FOS1`
+/// is `[fos1]`, for the one-berofos commands and for master/slave (once, not twice).
+#[test]
+fn section_names_match_ignoring_case() {
+    let sim = Sim::start(1, &[]);
+    sim.cmd()
+        .args(["slave", "-f", "FOS1", "-f", "fos1"])
+        .assert()
+        .success();
+    assert_eq!(sim.mode(1), "0");
+    let writes = sim.http_requests(1).len();
+    sim.cmd()
+        .args(["get", "mode", "-f", "Fos1"])
+        .assert()
+        .success()
+        .stdout("0\n");
+    assert_eq!(sim.http_requests(1).len(), writes + 1, "one read, no write");
+}
+
 /// One selection (src/select.rs, README "Which berofos"): every berofos that can be
 /// switched is, each one that cannot is named; naming sections of a missing file is an
 /// error, not "not configured".
@@ -602,6 +621,56 @@ fn bad_config_files_exit_6_naming_section_and_line() {
         .assert()
         .code(6)
         .stderr(predicate::str::contains("no berofos section"));
+}
+
+/// A scan answer can come from anyone on the LAN: `scan -x` moves a section that has a
+/// login only with `--update-hosts`, and says which one it left; a berofos on another
+/// HTTP port than 80 gets a port line, with a warning that the vendor's bnfos stops there.
+#[test]
+fn scan_x_moves_a_section_with_a_login_only_when_told() {
+    let sim = Sim::start(1, &[]);
+    sim.write_config(&format!(
+        "[fos1]\nmac = {}\nhost = 127.0.0.9\nlogin = admin:pw\n",
+        sim.mac(1)
+    ));
+    let out = sim
+        .cmd()
+        .args(["scan", "-x", "-h", &sim.host(1)])
+        .assert()
+        .success()
+        .get_output()
+        .clone();
+    let err = stderr_of(&out);
+    assert!(
+        sim.config_text().contains("host = 127.0.0.9\n"),
+        "{}",
+        sim.config_text()
+    );
+    assert!(
+        err.contains("fos1 (")
+            && err.contains("host kept at 127.0.0.9")
+            && err.contains("--update-hosts"),
+        "{err}"
+    );
+    assert!(
+        err.contains("the vendor's bnfos stops reading the file"),
+        "{err}"
+    );
+    sim.cmd()
+        .args(["scan", "-x", "--update-hosts", "-h", &sim.host(1)])
+        .assert()
+        .success();
+    assert!(
+        sim.config_text().contains("host = 127.0.0.2\n"),
+        "{}",
+        sim.config_text()
+    );
+    assert!(sim.config_text().contains("login = admin:pw\n"));
+    // --update-hosts means nothing without -x.
+    sim.cmd()
+        .args(["scan", "--update-hosts", "-h", &sim.host(1)])
+        .assert()
+        .code(2);
 }
 
 #[test]

@@ -4,7 +4,7 @@
 use super::output::Output;
 use super::Ctx;
 use crate::cli::Scan;
-use crate::config::{save_atomic, ConfigFile};
+use crate::config::{save_atomic, ConfigFile, Moves};
 use crate::device::resolve_v4;
 use crate::error::{Error, Problem, Result, Who};
 use crate::gbl4::{Gbl4, NetConf};
@@ -106,7 +106,12 @@ pub fn run(ctx: &Ctx, s: &Scan) -> Result<Output> {
             merged: None,
         }));
     }
-    let changes = merge(ctx, &found, interrupted)?;
+    let moves = if s.update_hosts {
+        Moves::All
+    } else {
+        Moves::KeepLoggedIn
+    };
+    let changes = merge(ctx, &found, moves, interrupted)?;
     Ok(Output::Scan(Report {
         found,
         merged: Some(Merged {
@@ -117,7 +122,12 @@ pub fn run(ctx: &Ctx, s: &Scan) -> Result<Output> {
 }
 
 /// Merges what was found into the file (docs/protocol.md §3); returns the changes.
-fn merge(ctx: &Ctx, found: &[NetConf], interrupted: impl Fn() -> Error) -> Result<Vec<String>> {
+fn merge(
+    ctx: &Ctx,
+    found: &[NetConf],
+    moves: Moves,
+    interrupted: impl Fn() -> Error,
+) -> Result<Vec<String>> {
     let list: Vec<_> = found.iter().map(|n| (n.mac, n.ip, n.http_port)).collect();
     // Host names in the file are resolved first, without the lock: a resolver has no
     // time limit, and a promotion must never wait behind DNS. (A name added by another
@@ -141,18 +151,33 @@ fn merge(ctx: &Ctx, found: &[NetConf], interrupted: impl Fn() -> Error) -> Resul
     let cfg = ctx
         .load()?
         .unwrap_or_else(|| ConfigFile::parse(ctx.path(), ""));
-    let (text, changes) = cfg.merge_with(&list, |h| {
-        resolved
-            .iter()
-            .find(|(n, _)| n == h)
-            .and_then(|(_, ip)| *ip)
-    });
+    let (text, changes) = cfg.merge_with(
+        &list,
+        |h| {
+            resolved
+                .iter()
+                .find(|(n, _)| n == h)
+                .and_then(|(_, ip)| *ip)
+        },
+        moves,
+    );
     if ctx.cancel.is_set() {
         return Err(interrupted());
     }
     save_atomic(ctx.path(), &text)?;
     for c in &changes {
         log::info(&format!("{}: {c}", ctx.path().display()));
+    }
+    for n in found
+        .iter()
+        .filter(|n| n.http_port != crate::config::DEFAULT_HTTP_PORT)
+    {
+        log::warn(&format!(
+            "{}: the berofos {} answers HTTP on port {}, so its section has a port = line: xivo-berofos reads it, but the vendor's bnfos stops reading the file at that line",
+            ctx.path().display(),
+            n.mac,
+            n.http_port
+        ));
     }
     Ok(changes)
 }
