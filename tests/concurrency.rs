@@ -144,7 +144,16 @@ fn twenty_concurrent_scan_x_never_lose_or_corrupt_the_config() {
             let k = i % 4 + 1;
             let c = sim
                 .std_cmd()
-                .args(["-t", "3", "scan", "-x", "-h", &sim.host(k)])
+                // --update-hosts: fos1 has a login, and its host is to move too.
+                .args([
+                    "-t",
+                    "3",
+                    "scan",
+                    "-x",
+                    "--update-hosts",
+                    "-h",
+                    &sim.host(k),
+                ])
                 .spawn()
                 .expect("spawn");
             (k, c)
