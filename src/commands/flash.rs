@@ -1,6 +1,6 @@
 //! `flash FILE`: write a firmware to a berofos in flash mode, with a progress bar.
 
-use super::output::Output;
+use super::values::Output;
 use super::Ctx;
 use crate::cli::Target;
 use crate::error::{Error, Result};

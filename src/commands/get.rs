@@ -1,6 +1,6 @@
 //! `get KEY`: one setting, read from the berofos's `config.txt`.
 
-use super::output::Output;
+use super::values::Output;
 use super::Ctx;
 use crate::cli::Target;
 use crate::device::Device;

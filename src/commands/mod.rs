@@ -24,6 +24,7 @@ pub mod setup;
 pub mod show;
 pub mod status;
 pub mod switch;
+pub mod values;
 
 use crate::cli::{Cli, Command, Target, Which};
 use crate::config::{ConfigFile, Login};
@@ -37,12 +38,12 @@ use crate::mac::Mac;
 use crate::relay::Mode;
 use crate::select::{self, Selection, Selector};
 use crate::signals::Cancel;
-pub use output::Output;
 use output::Style;
 use std::io::IsTerminal;
 use std::net::Ipv4Addr;
 use std::path::Path;
 use std::time::{Duration, Instant};
+pub use values::Output;
 
 /// How long an admin command waits for the device lock (an agent action holds it at
 /// most for its operation timeout).

@@ -1,6 +1,6 @@
 //! `netconf`: the network settings of a berofos in flash mode.
 
-use super::output::Output;
+use super::values::Output;
 use super::{selector_of, Ctx};
 use crate::cli::Netconf;
 use crate::error::Result;

@@ -2,43 +2,12 @@
 //! person or into JSON (`--json`), so the commands never print and the shapes are
 //! tested here, without a berofos.
 
-use super::{keys, ping, scan, show, status};
+use super::values::{Answer, Output, Row};
 use crate::error::Error;
 use crate::gbl4::NetConf;
 use crate::relay::Mode;
 use crate::settings::{self, SETTINGS};
 use serde_json::{json, Value};
-
-/// What a command has to show.
-#[derive(Debug)]
-pub enum Output {
-    /// Nothing on stdout: the command logged what it did.
-    Nothing,
-    Status(status::Report),
-    Scan(scan::Report),
-    /// `get`: one setting's value.
-    Value {
-        device: String,
-        name: &'static str,
-        value: String,
-    },
-    Show(show::Settings),
-    Ping(ping::Answer),
-    Keys(keys::Table),
-    /// Shown, then the command fails with the error (a status with unreadable
-    /// berofos, a scan that found nothing).
-    Failed(Box<Output>, Error),
-}
-
-impl Output {
-    /// Shows `self`, then fails with `e`.
-    pub fn failing(self, e: Option<Error>) -> Output {
-        match e {
-            Some(e) => Output::Failed(Box::new(self), e),
-            None => self,
-        }
-    }
-}
 
 /// How the admin asked for the output.
 #[derive(Clone, Copy, Debug, Default)]
@@ -141,7 +110,7 @@ fn json_of(out: &Output) -> Option<Value> {
     })
 }
 
-fn ping_line(a: &ping::Answer) -> String {
+fn ping_line(a: &Answer) -> String {
     let what = if a.kick {
         "watchdog kicked"
     } else {
@@ -150,10 +119,10 @@ fn ping_line(a: &ping::Answer) -> String {
     format!("{}: {what} in {:.1} ms\n", a.device, a.ms)
 }
 
-fn status_line(row: &status::Row) -> String {
+fn status_line(row: &Row) -> String {
     match row {
-        status::Row::Unreadable { device, why, .. } => format!("{device}: unreachable – {why}"),
-        status::Row::Read(r) => {
+        Row::Unreadable { device, why, .. } => format!("{device}: unreachable – {why}"),
+        Row::Read(r) => {
             let relay = r.mode.map_or("relay mode unknown".to_string(), |m| {
                 format!("relay {}: {}", m.describe(), m.holder())
             });
@@ -184,12 +153,12 @@ fn status_line(row: &status::Row) -> String {
     }
 }
 
-fn status_json(row: &status::Row) -> Value {
+fn status_json(row: &Row) -> Value {
     match row {
-        status::Row::Unreadable { at, error, .. } => json!({
+        Row::Unreadable { at, error, .. } => json!({
             "name": at.name, "host": at.host, "port": at.port, "reachable": false, "error": error,
         }),
-        status::Row::Read(r) => json!({
+        Row::Read(r) => json!({
             "name": r.at.name, "host": r.at.host, "port": r.at.port, "reachable": true,
             "mode": r.mode.map(Mode::number),
             "lines": r.mode.map(|m| match m { Mode::Master => "master", Mode::Slave => "slave" }),
@@ -232,8 +201,8 @@ fn netconf_json(n: &NetConf) -> Value {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::commands::values::{At, Merged, Read, ScanReport, Settings, StatusReport, Table};
     use crate::error::{Problem, Who};
-    use status::{At, Read, Report, Row};
     use std::net::Ipv4Addr;
     use std::path::PathBuf;
 
@@ -272,7 +241,7 @@ mod tests {
         })
     }
 
-    fn report() -> Report {
+    fn report() -> StatusReport {
         let who = Who {
             name: Some("fos2".into()),
             at: Some("10.34.1.2".into()),
@@ -282,7 +251,7 @@ mod tests {
             who: Box::new(who.clone()),
             problem: Problem::Refused { port: 80 },
         };
-        Report {
+        StatusReport {
             file: PathBuf::from("/etc/bnfos.conf"),
             configured: true,
             rows: vec![
@@ -323,7 +292,7 @@ mod tests {
         );
         assert_eq!(lines.len(), 3);
         let ok = text(
-            Output::Status(Report {
+            Output::Status(StatusReport {
                 rows: vec![read(None, &[])],
                 broken: vec![],
                 ..report()
@@ -334,7 +303,7 @@ mod tests {
             ok.contains("relay mode unknown") && ok.ends_with("HA settings ok\n"),
             "{ok}"
         );
-        let none = Report {
+        let none = StatusReport {
             configured: false,
             rows: vec![],
             broken: vec![],
@@ -364,7 +333,7 @@ mod tests {
             .starts_with("fos2 (10.34.1.2): connection refused"));
         assert_eq!(d[2]["name"], "fos9");
         assert_eq!(d[2]["reachable"], false);
-        let none = Report {
+        let none = StatusReport {
             configured: false,
             rows: vec![],
             broken: vec![],
@@ -403,7 +372,7 @@ mod tests {
 
     #[test]
     fn scan_for_a_person_quietly_and_as_json() {
-        let found = || scan::Report {
+        let found = || ScanReport {
             found: vec![netconf()],
             merged: None,
         };
@@ -422,8 +391,8 @@ mod tests {
         assert_eq!(v[0]["mac"], "00:19:32:00:12:1D");
         assert_eq!(v[0]["firmware"], "1.53");
         assert_eq!(v[0]["dhcp"], true);
-        let merged = scan::Report {
-            merged: Some(scan::Merged {
+        let merged = ScanReport {
+            merged: Some(Merged {
                 file: PathBuf::from("/etc/bnfos.conf"),
                 changes: vec!["fos1 (00:19:32:00:12:1D) added, host 10.34.1.50".into()],
             }),
@@ -454,7 +423,7 @@ mod tests {
             json!({"device": "fos1 (10.34.1.1)", "name": "mode", "value": "1"})
         );
         let show = || {
-            Output::Show(show::Settings {
+            Output::Show(Settings {
                 device: "fos1 (10.34.1.1)".into(),
                 all: SETTINGS
                     .iter()
@@ -474,15 +443,12 @@ mod tests {
         let v: Value = serde_json::from_str(&text(show(), JSON)).unwrap();
         assert_eq!(v["settings"]["mode"], "1");
         assert_eq!(v["settings"]["scenario"], Value::Null);
-        assert_eq!(
-            text(Output::Keys(keys::Table), PERSON),
-            settings::keys_help()
-        );
-        let v: Value = serde_json::from_str(&text(Output::Keys(keys::Table), JSON)).unwrap();
+        assert_eq!(text(Output::Keys(Table), PERSON), settings::keys_help());
+        let v: Value = serde_json::from_str(&text(Output::Keys(Table), JSON)).unwrap();
         assert_eq!(v.as_array().unwrap().len(), SETTINGS.len());
         assert_eq!(v[1]["name"], "mode");
         let ping = |kick| {
-            Output::Ping(ping::Answer {
+            Output::Ping(Answer {
                 device: "fos1 (10.34.1.1)".into(),
                 kick,
                 ms: 1.25,

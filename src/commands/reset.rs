@@ -1,6 +1,6 @@
 //! `reset`: erase the settings and firmware of a berofos in flash mode.
 
-use super::output::Output;
+use super::values::Output;
 use super::Ctx;
 use crate::cli::Target;
 use crate::error::Result;

@@ -1,7 +1,7 @@
 //! `scan [-h HOST] [-x]`: find berofos over UDP; `-x` merges them into the
 //! configuration file, under the lock, atomically.
 
-use super::output::Output;
+use super::values::{Merged, Output, ScanReport as Report};
 use super::Ctx;
 use crate::cli::Scan;
 use crate::config::{save_atomic, ConfigFile, Moves};
@@ -10,22 +10,6 @@ use crate::error::{Error, Problem, Result, Who};
 use crate::gbl4::{Gbl4, NetConf};
 use crate::log;
 use std::net::Ipv4Addr;
-use std::path::PathBuf;
-
-/// What a scan found, and what `-x` changed.
-#[derive(Debug)]
-pub struct Report {
-    pub found: Vec<NetConf>,
-    pub merged: Option<Merged>,
-}
-
-/// What `-x` did to the file.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Merged {
-    pub file: PathBuf,
-    /// One line per device: `fos1 (00:19:32:00:12:1D) added, host 10.34.1.50`.
-    pub changes: Vec<String>,
-}
 
 pub fn run(ctx: &Ctx, s: &Scan) -> Result<Output> {
     let (dest, label) = match &s.host {

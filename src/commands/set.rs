@@ -1,7 +1,7 @@
 //! `set KEY=VALUE`: one setting, checked against the settings table before any
 //! request; `set apwd` asks for the password (never in argv).
 
-use super::output::Output;
+use super::values::Output;
 use super::{read_secret, Ctx};
 use crate::cli::Target;
 use crate::error::{Error, Result};

@@ -6,7 +6,7 @@
 //! cluster (a replaced unit) with the slave XiVO promoted, a write of mode=1 would move
 //! the lines to the master XiVO until the agent's monitor moved them back.
 
-use super::output::Output;
+use super::values::Output;
 use super::Ctx;
 use crate::cli::Setup;
 use crate::error::{fold, Problem, Result};

@@ -2,7 +2,7 @@
 //! its scenario and watchdog, and the HA settings that differ from the XiVO
 //! documentation's.
 
-use super::output::Output;
+use super::values::{At, Output, Read, Row, StatusReport as Report};
 use super::Ctx;
 use crate::cli::Switch;
 use crate::device::Device;
@@ -10,59 +10,7 @@ use crate::error::{fold, Error, Result, EXIT_CONFIG};
 use crate::relay::{self, Deadline, Mode};
 use crate::select::Selection;
 use crate::settings::{self, ConfigTxt};
-use std::path::PathBuf;
 use std::time::Duration;
-
-/// What `status` found.
-#[derive(Debug)]
-pub struct Report {
-    pub file: PathBuf,
-    /// `false`: the file does not exist (and no section was named).
-    pub configured: bool,
-    pub rows: Vec<Row>,
-    /// The sections that cannot be used, by name.
-    pub broken: Vec<(String, Error)>,
-}
-
-/// Where a berofos is, for the JSON rows.
-#[derive(Debug, Clone, PartialEq)]
-pub struct At {
-    pub name: Option<String>,
-    pub host: Option<String>,
-    pub port: u16,
-}
-
-/// One berofos.
-#[derive(Debug)]
-pub enum Row {
-    Read(Read),
-    Unreadable {
-        /// `fos2 (10.34.1.51)`.
-        device: String,
-        at: At,
-        /// What happened and what to do.
-        why: String,
-        /// The whole message.
-        error: String,
-    },
-}
-
-/// A berofos that answered.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Read {
-    /// `fos2 (10.34.1.51)`.
-    pub device: String,
-    /// How to name it on the command line (`-f fos2`).
-    pub sel: String,
-    pub at: At,
-    pub mode: Option<Mode>,
-    pub scenario: Option<String>,
-    pub wdog: Option<String>,
-    pub wdogdef: Option<String>,
-    pub modedef: Option<String>,
-    /// `wdog=1 (want 0)`: the HA settings that differ from the XiVO documentation's.
-    pub issues: Vec<String>,
-}
 
 impl Read {
     /// The row of a berofos from its `config.txt`.

@@ -1,7 +1,7 @@
 //! `master` / `slave`: the XiVO HA command – every selected berofos to one relay mode,
 //! each read back (exit 1 naming every berofos that did not switch).
 
-use super::output::Output;
+use super::values::Output;
 use super::{Ctx, LOCK_WAIT};
 use crate::cli::Switch;
 use crate::error::{fold, Error, Result};
