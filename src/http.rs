@@ -1,21 +1,30 @@
 //! The HTTP face (docs/protocol.md §1): read `config.txt`, write one setting, authenticate.
 //!
-//! With a known login, Basic credentials go with the first request (one request per
-//! setting); a Digest challenge is answered once. Every request is bounded by a
-//! timeout, bodies are capped, redirects are not followed. Error texts are built from
-//! the failure's kind, never from reqwest's message: that one quotes the URL, and a URL
-//! may carry a password (`apwd=`).
+//! Requests are shaped like the vendor's (libcurl, `CURLAUTH_ANY`): header names as
+//! libcurl writes them (`Host` first, then `Authorization`, `User-Agent`, `Accept`),
+//! and no credentials until a berofos asks for them with a `401`. Its challenge is
+//! answered once (Digest if it offers Digest, else Basic), and what it asked for is
+//! remembered for that device for the rest of the process, as libcurl does on one
+//! handle. Every request is bounded by a timeout, bodies are capped, redirects are not
+//! followed. Error texts are built from the failure's kind, never from reqwest's
+//! message: that one quotes the URL, and a URL may carry a password (`apwd=`).
 
 use crate::error::Problem;
 use crate::login::Login;
 use crate::settings::ConfigTxt;
 use reqwest::blocking::{Client, Response};
+use reqwest::header::{HeaderValue, ACCEPT, AUTHORIZATION, HOST, USER_AGENT, WWW_AUTHENTICATE};
 use reqwest::StatusCode;
+use std::collections::HashMap;
 use std::io::Read;
-use std::time::Duration;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 /// Larger bodies are not a berofos's.
 pub const BODY_CAP: u64 = 64 * 1024;
+
+/// Ours, in the vendor's place (`libbnfos`).
+pub const USER_AGENT_VALUE: &str = concat!("xivo-berofos/", env!("CARGO_PKG_VERSION"));
 
 /// Where a berofos listens and how to log in.
 #[derive(Clone, Debug)]
@@ -25,11 +34,20 @@ pub struct Endpoint {
     pub login: Option<Login>,
 }
 
+/// What a berofos asked for, remembered per device (host and port).
+#[derive(Clone, Debug)]
+enum Asked {
+    Basic,
+    /// The challenge, answered again with the next nonce count.
+    Digest(digest_auth::WwwAuthenticateHeader),
+}
+
 /// One client for the whole process (connections and the runtime are shared by every
-/// device thread).
+/// device thread), and what each device asked for.
 #[derive(Clone)]
 pub struct Http {
     client: Client,
+    asked: Arc<Mutex<HashMap<(String, u16), Asked>>>,
 }
 
 impl Http {
@@ -38,37 +56,73 @@ impl Http {
             .redirect(reqwest::redirect::Policy::none())
             .no_proxy()
             .tcp_nodelay(true)
+            .http1_only()
+            .http1_title_case_headers()
             .timeout(None)
             .build()
             .map_err(|_| Problem::Network("cannot set up the HTTP client".into()))?;
-        Ok(Http { client })
+        Ok(Http {
+            client,
+            asked: Arc::default(),
+        })
     }
 
+    fn remembered(&self, ep: &Endpoint) -> Option<Asked> {
+        ep.login.as_ref()?;
+        let asked = self.asked.lock().unwrap_or_else(|e| e.into_inner());
+        asked.get(&(ep.host.clone(), ep.port)).cloned()
+    }
+
+    fn remember(&self, ep: &Endpoint, what: Asked) {
+        let mut asked = self.asked.lock().unwrap_or_else(|e| e.into_inner());
+        asked.insert((ep.host.clone(), ep.port), what);
+    }
+
+    /// One request, its headers in libcurl's order.
     fn send(
         &self,
         ep: &Endpoint,
         target: &str,
-        auth: Option<String>,
+        auth: Option<&Credentials>,
         timeout: Duration,
     ) -> Result<Response, Problem> {
-        let url = format!("http://{}:{}{}", bracket(&ep.host), ep.port, target);
-        let mut req = self.client.get(&url).timeout(timeout);
-        match (auth, &ep.login) {
-            (Some(h), _) => req = req.header(reqwest::header::AUTHORIZATION, h),
-            (None, Some(l)) => req = req.basic_auth(&l.user, Some(&l.password)),
-            (None, None) => {}
+        let host = bracket(&ep.host);
+        let url = format!("http://{host}:{}{target}", ep.port);
+        let host_header = if ep.port == 80 {
+            host
+        } else {
+            format!("{host}:{}", ep.port)
+        };
+        let mut req = self
+            .client
+            .get(&url)
+            .timeout(timeout)
+            .header(HOST, host_header);
+        match auth {
+            Some(Credentials::Basic(l)) => req = req.basic_auth(&l.user, Some(&l.password)),
+            Some(Credentials::Header(h)) => req = req.header(AUTHORIZATION, h.clone()),
+            None => {}
         }
-        req.send().map_err(|e| classify(&e, ep.port, timeout))
+        req.header(USER_AGENT, USER_AGENT_VALUE)
+            .header(ACCEPT, "*/*")
+            .send()
+            .map_err(|e| classify(&e, ep.port, timeout))
     }
 
-    /// GET `target`; answers a Digest challenge once; returns the capped body of a 2xx.
-    pub fn get(&self, ep: &Endpoint, target: &str, timeout: Duration) -> Result<String, Problem> {
-        let deadline = std::time::Instant::now() + timeout;
-        let mut resp = self.send(ep, target, None, timeout)?;
-        if resp.status() == StatusCode::UNAUTHORIZED {
-            if let (Some(login), Some(challenge)) = (&ep.login, digest_challenge(&resp)) {
-                let mut prompt = digest_auth::parse(&challenge)
-                    .map_err(|_| Problem::BadAnswer("unreadable Digest challenge".into()))?;
+    /// The credentials for what a device asked (`Digest` counts one more nonce use).
+    fn answer(
+        &self,
+        ep: &Endpoint,
+        login: &Login,
+        asked: Asked,
+        target: &str,
+    ) -> Result<Credentials, Problem> {
+        match asked {
+            Asked::Basic => {
+                self.remember(ep, Asked::Basic);
+                Ok(Credentials::Basic(login.clone()))
+            }
+            Asked::Digest(mut prompt) => {
                 let ctx = digest_auth::AuthContext::new(
                     login.user.as_str(),
                     login.password.as_str(),
@@ -78,11 +132,37 @@ impl Http {
                     .respond(&ctx)
                     .map_err(|_| Problem::BadAnswer("unsupported Digest challenge".into()))?
                     .to_header_string();
-                let left = deadline.saturating_duration_since(std::time::Instant::now());
-                if left.is_zero() {
-                    return Err(Problem::NoAnswer(timeout));
+                self.remember(ep, Asked::Digest(prompt));
+                let mut value = HeaderValue::from_str(&header)
+                    .map_err(|_| Problem::BadAnswer("unusable Digest challenge".into()))?;
+                value.set_sensitive(true);
+                Ok(Credentials::Header(value))
+            }
+        }
+    }
+
+    /// GET `target`: without credentials unless this device already asked for them;
+    /// a `401` that names a scheme is answered once; returns the capped body of a 2xx.
+    pub fn get(&self, ep: &Endpoint, target: &str, timeout: Duration) -> Result<String, Problem> {
+        let deadline = Instant::now() + timeout;
+        let first = match (&ep.login, self.remembered(ep)) {
+            (Some(login), Some(asked)) => Some(self.answer(ep, login, asked, target)?),
+            _ => None,
+        };
+        let mut resp = self.send(ep, target, first.as_ref(), timeout)?;
+        if resp.status() == StatusCode::UNAUTHORIZED {
+            if let (Some(login), Some(asked)) = (&ep.login, challenge(&resp)?) {
+                // Basic already sent and refused: the login is wrong, asking again
+                // would not change that.
+                if !(matches!(asked, Asked::Basic) && matches!(first, Some(Credentials::Basic(_))))
+                {
+                    let creds = self.answer(ep, login, asked, target)?;
+                    let left = deadline.saturating_duration_since(Instant::now());
+                    if left.is_zero() {
+                        return Err(Problem::NoAnswer(timeout));
+                    }
+                    resp = self.send(ep, target, Some(&creds), left)?;
                 }
-                resp = self.send(ep, target, Some(header), left)?;
             }
         }
         let status = resp.status();
@@ -135,13 +215,35 @@ fn bracket(host: &str) -> String {
     }
 }
 
-fn digest_challenge(resp: &Response) -> Option<String> {
-    resp.headers()
-        .get_all(reqwest::header::WWW_AUTHENTICATE)
+/// What goes in `Authorization`.
+enum Credentials {
+    Basic(Login),
+    Header(HeaderValue),
+}
+
+/// The scheme a `401` asks for: Digest when offered (libcurl's `CURLAUTH_ANY` takes the
+/// safest it knows), else Basic; none when it names neither.
+fn challenge(resp: &Response) -> Result<Option<Asked>, Problem> {
+    let offered: Vec<&str> = resp
+        .headers()
+        .get_all(WWW_AUTHENTICATE)
         .iter()
         .filter_map(|v| v.to_str().ok())
-        .find(|v| v.trim_start().to_ascii_lowercase().starts_with("digest"))
-        .map(str::to_string)
+        .collect();
+    let scheme = |v: &&str, name: &str| {
+        v.trim_start()
+            .get(..name.len())
+            .is_some_and(|s| s.eq_ignore_ascii_case(name))
+    };
+    if let Some(d) = offered.iter().find(|v| scheme(v, "digest")) {
+        let prompt = digest_auth::parse(d)
+            .map_err(|_| Problem::BadAnswer("unreadable Digest challenge".into()))?;
+        return Ok(Some(Asked::Digest(prompt)));
+    }
+    Ok(offered
+        .iter()
+        .any(|v| scheme(v, "basic"))
+        .then_some(Asked::Basic))
 }
 
 /// Whether reading a body failed on its timeout: reqwest wraps the cause in an I/O
