@@ -2,7 +2,9 @@
 //!
 //! [`encode`]/[`decode`] and the payload types are pure and testable without sockets;
 //! [`Gbl4`] sends them. Waiting for an answer skips foreign, garbled and late
-//! datagrams until the deadline, as the vendor tool does not.
+//! datagrams until the deadline, as the vendor tool does not. An answer is taken as the
+//! vendor's tool takes it (the command byte; the status byte of set netconf and reset),
+//! and a request is sent again only after a wait as long as the vendor's own.
 
 use crate::error::Problem;
 use crate::mac::Mac;
@@ -19,6 +21,12 @@ pub const PORT_ENV: &str = "BEROFOS_GBL4_PORT";
 pub const PAGE: usize = 512;
 /// How often `flash` sends a page whose answer was lost.
 pub const PAGE_TRIES: u32 = 3;
+/// The vendor's wait for any answer (its `timeout = 3`): a request is sent again only
+/// after this long without one, and a flash prepare or page is given at least this
+/// long whatever `-t` says.
+pub const VENDOR_WAIT: Duration = Duration::from_secs(3);
+/// The vendor's wait for a reset's answer (its `reset_timeout = 8`).
+pub const RESET_WAIT: Duration = Duration::from_secs(8);
 /// Longest single wait for a datagram, so that a signal ends an exchange promptly.
 const WAIT_SLICE: Duration = Duration::from_millis(100);
 
@@ -294,8 +302,11 @@ struct Wait {
 /// Whether a request may be sent again while no answer came.
 #[derive(Clone, Copy)]
 enum Resend {
+    /// Every [`VENDOR_WAIT`] without an answer, while the wait lasts.
     Yes,
-    /// Reset: the device is busy erasing for seconds; once is enough.
+    /// Once: a reset (the device is busy erasing for seconds), a flash prepare (whether
+    /// a berofos takes a second one safely is unknown) and a flash page (resent by
+    /// [`Gbl4::flash`] itself, after a whole wait).
     No,
 }
 
@@ -337,10 +348,16 @@ impl Gbl4 {
         sock.send_to(&frame, to).map_err(net)?;
         let start = Instant::now();
         let deadline = start + timeout;
-        // UDP loses datagrams: the request goes again at a third and two thirds of the
-        // wait (every request but reset is safe to repeat; answers are deduplicated).
+        // UDP loses datagrams: the request goes again after each vendor's wait without
+        // an answer, never sooner (answers are deduplicated).
         let mut resends: Vec<Instant> = match resend {
-            Resend::Yes => vec![start + timeout * 2 / 3, start + timeout / 3],
+            Resend::Yes => (1u32..)
+                .map(|k| start + VENDOR_WAIT * k)
+                .take_while(|&at| at < deadline)
+                .collect::<Vec<_>>()
+                .into_iter()
+                .rev()
+                .collect(),
             Resend::No => Vec::new(),
         };
         let mut got = Vec::new();
@@ -404,7 +421,8 @@ impl Gbl4 {
         }
     }
 
-    /// One request to one MAC; the first answer that echoes it.
+    /// One request to one MAC; the first answer with its command byte, whatever its
+    /// payload (the vendor's tool reads no more; the source address is checked).
     fn ask(
         &self,
         dest: Ipv4Addr,
@@ -425,7 +443,7 @@ impl Gbl4 {
                 collect: Collect::First,
                 resend,
             },
-            |p, _| (p.len() >= 6 && p[..6] == mac.0).then(|| p.to_vec()),
+            |p, _| Some(p.to_vec()),
         )?
         .pop()
         .ok_or(Problem::NoAnswer(timeout))
@@ -489,6 +507,8 @@ impl Gbl4 {
             .map(drop)
     }
 
+    /// The status byte after the echoed MAC, the only byte of these answers the
+    /// vendor's tool reads.
     fn errcode(answer: &[u8], what: &str) -> Result<(), Problem> {
         match answer.get(6) {
             Some(0) => Ok(()),
@@ -506,7 +526,7 @@ impl Gbl4 {
             mac,
             cmd::RESET,
             &[],
-            self.timeout.max(Duration::from_secs(8)),
+            self.timeout.max(RESET_WAIT),
             Resend::No,
         )?;
         Self::errcode(&answer, "the reset")
@@ -540,8 +560,9 @@ impl Gbl4 {
                 fw.pages.len()
             ))
         };
+        let wait = self.timeout.max(VENDOR_WAIT);
         let prep = fw.prepare_payload(mac);
-        match self.ask(dest, mac, cmd::FLASH_PREPARE, &prep[6..], self.timeout, Resend::Yes) {
+        match self.ask(dest, mac, cmd::FLASH_PREPARE, &prep[6..], wait, Resend::No) {
             Ok(_) => {}
             Err(Problem::Cancelled(_)) => {
                 return Err(Problem::Cancelled(
@@ -551,7 +572,7 @@ impl Gbl4 {
             Err(_) => {
                 return Err(Problem::Rejected(format!(
                     "no answer to flash prepare within {} s – is the berofos in flash mode?",
-                    self.timeout.as_secs()
+                    wait.as_secs()
                 )))
             }
         }
@@ -563,7 +584,7 @@ impl Gbl4 {
             let mut tries = 0;
             loop {
                 tries += 1;
-                match self.ask(dest, mac, cmd::FLASH_PAGE, &payload[6..], self.timeout, Resend::Yes) {
+                match self.ask(dest, mac, cmd::FLASH_PAGE, &payload[6..], wait, Resend::No) {
                     Ok(_) => break,
                     Err(Problem::Cancelled(_)) => return Err(interrupted(i)),
                     Err(Problem::NoAnswer(_)) if tries < PAGE_TRIES => continue,
