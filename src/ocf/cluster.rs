@@ -37,10 +37,39 @@ fn drain(mut pipe: impl std::io::Read + Send + 'static) -> mpsc::Receiver<Vec<u8
     rx
 }
 
+/// What a tool did: its exit code (`None`: killed by a signal), stdout and stderr.
+struct Ran {
+    code: Option<i32>,
+    status: std::process::ExitStatus,
+    out: String,
+    err: String,
+}
+
 /// Runs a tool with a bounded wait (until `until`, at most [`TOOL_LIMIT`]);
 /// `Ok(stdout)` on exit status 0. Its output is read while it runs: a tool that writes
 /// more than a pipe holds must not block on it.
 fn run_tool(name: &str, args: &[&str], until: Instant) -> Result<String, String> {
+    let ran = run_tool_status(name, args, until)?;
+    if ran.status.success() {
+        Ok(ran.out)
+    } else {
+        Err(failed(name, args, &ran))
+    }
+}
+
+fn failed(name: &str, args: &[&str], ran: &Ran) -> String {
+    let path = find_tool(name).unwrap_or_else(|| PathBuf::from(name));
+    format!(
+        "{} {} failed ({}): {}",
+        path.display(),
+        args.join(" "),
+        ran.status,
+        ran.err
+    )
+}
+
+/// [`run_tool`], whatever its exit status.
+fn run_tool_status(name: &str, args: &[&str], until: Instant) -> Result<Ran, String> {
     let path = find_tool(name).ok_or_else(|| format!("{name} not found in HA_SBIN_DIR or PATH"))?;
     let mut child = Command::new(&path)
         .args(args)
@@ -76,15 +105,12 @@ fn run_tool(name: &str, args: &[&str], until: Instant) -> Result<String, String>
             .unwrap_or_default()
     };
     let (out, err) = (text(stdout), text(stderr));
-    if status.success() {
-        Ok(out)
-    } else {
-        Err(format!(
-            "{} {} failed ({status}): {err}",
-            path.display(),
-            args.join(" "),
-        ))
-    }
+    Ok(Ran {
+        code: status.code(),
+        status,
+        out,
+        err,
+    })
 }
 
 /// This node's cluster name: `OCF_RESKEY_CRM_meta_on_node`, else `crm_node -n`.
@@ -186,5 +212,136 @@ pub fn delete_score(until: Instant) {
     log::info("removing the promotion score");
     if let Err(e) = score_command(&["-D"], until) {
         log::warn(&format!("cannot remove the promotion score: {e}"));
+    }
+}
+
+/// A berofos resource as the live cluster shows it (for `xivo-berofos check`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Resource {
+    /// The primitive's id (`berofos`).
+    pub id: String,
+    /// The nodes where an instance is promoted (one, when all is well).
+    pub promoted: Vec<String>,
+}
+
+/// The `ocf:xivo:berofos` primitives of the running cluster and where each is
+/// promoted, from `crm_mon --output-as=xml`; `Err` when no cluster answers (no
+/// crm_mon, not a cluster node, the cluster stopped).
+pub fn berofos_resources(until: Instant) -> Result<Vec<Resource>, String> {
+    let xml = run_tool("crm_mon", &["-1", "--output-as=xml"], until)?;
+    Ok(resources_in(&xml))
+}
+
+/// The berofos primitives of crm_mon's XML: `<resource id="berofos"
+/// resource_agent="ocf:xivo:berofos" role="Promoted" ...>` then `<node name="xivo1" .../>`
+/// (`role="Master"` before Pacemaker 2.1), one element per instance.
+pub fn resources_in(xml: &str) -> Vec<Resource> {
+    let mut found: Vec<Resource> = Vec::new();
+    let mut promoted_here: Option<String> = None;
+    for line in xml.lines().map(str::trim_start) {
+        if line.starts_with("<resource ") {
+            promoted_here = None;
+            let a = |name: &str| attr(line, name);
+            if a("resource_agent").as_deref() != Some("ocf:xivo:berofos") {
+                continue;
+            }
+            let Some(id) = a("id") else { continue };
+            let id = id.split(':').next().unwrap_or_default().to_string();
+            if !found.iter().any(|r| r.id == id) {
+                found.push(Resource {
+                    id: id.clone(),
+                    promoted: Vec::new(),
+                });
+            }
+            let role = a("role").unwrap_or_default();
+            if (role == "Promoted" || role == "Master") && !line.ends_with("/>") {
+                promoted_here = Some(id);
+            }
+        } else if line.starts_with("<node ") {
+            if let (Some(id), Some(node)) = (&promoted_here, attr(line, "name")) {
+                if let Some(r) = found.iter_mut().find(|r| &r.id == id) {
+                    r.promoted.push(node);
+                }
+            }
+        } else if line.starts_with("</resource>") {
+            promoted_here = None;
+        }
+    }
+    found
+}
+
+/// The value of attribute `name` in one XML start tag (the entities crm_mon writes
+/// decoded).
+fn attr(tag: &str, name: &str) -> Option<String> {
+    let key = format!(" {name}=\"");
+    let start = tag.find(&key)? + key.len();
+    let len = tag[start..].find('"')?;
+    Some(
+        tag[start..start + len]
+            .replace("&lt;", "<")
+            .replace("&gt;", ">")
+            .replace("&quot;", "\"")
+            .replace("&apos;", "'")
+            .replace("&#39;", "'")
+            .replace("&amp;", "&"),
+    )
+}
+
+/// A parameter of primitive `id` as the CIB holds it (`crm_resource -g`); `None` when
+/// it is not set (its default applies).
+pub fn parameter(id: &str, name: &str, until: Instant) -> Result<Option<String>, String> {
+    let args = ["--resource", id, "--get-parameter", name];
+    let ran = run_tool_status("crm_resource", &args, until)?;
+    match ran.code {
+        // 2.1 and later: not set is exit 0 and nothing on stdout.
+        Some(0) => Ok(Some(ran.out.trim().to_string()).filter(|v| !v.is_empty())),
+        // CRM_EX_NOSUCH: how Pacemaker 2.0 says "not set".
+        Some(105) => Ok(None),
+        _ => Err(failed("crm_resource", &args, &ran)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn berofos_resources_of_crm_mon() {
+        // Pacemaker 2.1's crm_mon --output-as=xml, trimmed.
+        let xml = r#"<pacemaker-result api-version="2.25" request="crm_mon -1 --output-as=xml">
+  <resources>
+    <resource id="xivo-services" resource_agent="ocf:pacemaker:Dummy" role="Started" active="true" nodes_running_on="1">
+      <node name="xivo1" id="1" cached="true"/>
+    </resource>
+    <clone id="berofos-clone" multi_state="true" unique="false">
+      <resource id="berofos" resource_agent="ocf:xivo:berofos" role="Promoted" active="true" nodes_running_on="1">
+        <node name="xivo1" id="1" cached="true"/>
+      </resource>
+      <resource id="berofos" resource_agent="ocf:xivo:berofos" role="Unpromoted" active="true" nodes_running_on="1">
+        <node name="xivo2" id="2" cached="true"/>
+      </resource>
+    </clone>
+    <clone id="other-clone" multi_state="true" unique="false">
+      <resource id="other" resource_agent="ocf:xivo:berofos" role="Stopped" active="false" nodes_running_on="0"/>
+      <resource id="other:1" resource_agent="ocf:xivo:berofos" role="Master" active="true" nodes_running_on="1">
+        <node name="xivo2" id="2" cached="true"/>
+      </resource>
+    </clone>
+  </resources>
+</pacemaker-result>"#;
+        assert_eq!(
+            resources_in(xml),
+            [
+                Resource {
+                    id: "berofos".into(),
+                    promoted: vec!["xivo1".into()]
+                },
+                Resource {
+                    id: "other".into(),
+                    promoted: vec!["xivo2".into()]
+                }
+            ]
+        );
+        assert!(resources_in("<pacemaker-result/>").is_empty());
     }
 }
