@@ -161,6 +161,13 @@ pub enum Command {
     /// Apply and verify the HA settings: wdog=0 wdogdef=0 scenario=0 modedef=1; the relay (mode=1) only with --relay.
     #[command(disable_help_flag = true)]
     Setup(Setup),
+    /// Monitoring plugin (Nagios, Icinga, Centreon): one status line, exit 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN, performance data per berofos.
+    #[command(
+        disable_help_flag = true,
+        after_help = CHECK_AFTER_HELP,
+        long_about = CHECK_LONG_ABOUT
+    )]
+    Check(Check),
     /// The Pacemaker resource agent (ocf:xivo:berofos): meta-data, start, promote...
     #[command(disable_help_flag = true)]
     Ocf {
@@ -182,6 +189,46 @@ pub struct Switch {
     /// Only the berofos of these sections (default: every section).
     #[arg(short = 'f', value_name = "NAME")]
     pub sections: Vec<String>,
+}
+
+const CHECK_LONG_ABOUT: &str = "\
+Monitoring plugin (Nagios, Icinga, Centreon; the Monitoring Plugins guidelines): reads every \
+selected berofos at once and prints one status line with performance data per berofos: its \
+answer time, its relay mode and, where a cluster runs the ocf:xivo:berofos resource on this \
+configuration file, whether the relay matches the promoted node.";
+
+const CHECK_AFTER_HELP: &str = "\
+Exit status: 0 OK, 1 WARNING (an answer slower than -w, an HA setting off, no node promoted, the \
+cluster's resource on another file), 2 CRITICAL (no answer, slower than -c, a relay on the other \
+XiVO than the promoted node, a broken section), 3 UNKNOWN (bad usage, no configuration file).
+Inside check, -c is the critical threshold: give the configuration file as --config FILE.
+Example: xivo-berofos check --config /etc/bnfos-cluster.conf -w 0.5 -c 1";
+
+#[derive(Args, Debug, Clone)]
+pub struct Check {
+    /// Only the berofos of these sections (default: every section).
+    #[arg(short = 'f', value_name = "NAME")]
+    pub sections: Vec<String>,
+    /// WARNING when a berofos answers slower than this (seconds).
+    #[arg(short = 'w', long = "warning", value_name = "SEC", default_value = "1", value_parser = parse_threshold)]
+    pub warning: f64,
+    /// CRITICAL when a berofos answers slower than this (seconds).
+    #[arg(short = 'c', long = "critical", value_name = "SEC", default_value = "2", value_parser = parse_threshold)]
+    pub critical: f64,
+    /// Configuration file (here -c is the critical threshold). The same argument as the
+    /// global --config: it only takes the short -c away inside check.
+    #[arg(long = "config", id = "config", value_name = "FILE", value_hint = clap::ValueHint::FilePath)]
+    pub config: Option<PathBuf>,
+}
+
+/// A threshold: plain seconds (the Monitoring Plugins' range syntax is not taken).
+fn parse_threshold(s: &str) -> Result<f64, String> {
+    match s.trim().trim_end_matches('s').parse::<f64>() {
+        Ok(v) if v > 0.0 && v <= 3600.0 => Ok(v),
+        _ => Err(format!(
+            "'{s}' is not a threshold in seconds between 0 and 3600 (ranges like 1:2 are not taken)"
+        )),
+    }
 }
 
 #[derive(Args, Debug, Clone)]
@@ -244,8 +291,104 @@ impl Command {
             | Command::Ping(_)
             | Command::Kick(_)
             | Command::Keys
+            | Command::Check(_)
             | Command::Ocf { .. }
             | Command::Generate { .. } => false,
         }
+    }
+}
+
+/// The subcommand `args` (without the program name) name: the first word that is not
+/// a global option or its value. Read from the definition above, for what must be
+/// known when parsing failed (`check` reports bad usage as UNKNOWN, exit 3).
+pub fn subcommand_in(args: &[std::ffi::OsString]) -> Option<String> {
+    use clap::CommandFactory;
+    let cmd = Cli::command();
+    let valued: Vec<&clap::Arg> = cmd
+        .get_arguments()
+        .filter(|a| a.is_global_set() && a.get_action().takes_values())
+        .collect();
+    let mut words = args.iter().map(|a| a.to_string_lossy());
+    while let Some(w) = words.next() {
+        if w == "--" {
+            return words.next().map(|w| w.into_owned());
+        }
+        if let Some(long) = w.strip_prefix("--") {
+            if !long.contains('=') && valued.iter().any(|a| a.get_long() == Some(long)) {
+                words.next();
+            }
+        } else if let Some(shorts) = w.strip_prefix('-').filter(|s| !s.is_empty()) {
+            // A cluster of flags (-qv), maybe ending with an option and its value
+            // (-c FILE, -cFILE, -qc FILE).
+            let taking = shorts
+                .char_indices()
+                .find(|(_, c)| valued.iter().any(|a| a.get_short() == Some(*c)));
+            if let Some((i, c)) = taking {
+                if i + c.len_utf8() == shorts.len() {
+                    words.next();
+                }
+            }
+        } else {
+            return Some(w.into_owned());
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    fn words(s: &str) -> Vec<std::ffi::OsString> {
+        s.split_whitespace().map(Into::into).collect()
+    }
+
+    #[test]
+    fn the_definition_holds() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn the_subcommand_past_the_global_options() {
+        for (args, want) in [
+            ("check -w 1", Some("check")),
+            ("-c /etc/x check -c 1", Some("check")),
+            ("-qc check status", Some("status")),
+            ("-ccheck status", Some("status")),
+            ("--config check -t 2 status", Some("status")),
+            ("--config=x -q -t2 master", Some("master")),
+            ("-q", None),
+        ] {
+            assert_eq!(subcommand_in(&words(args)).as_deref(), want, "{args}");
+        }
+    }
+
+    #[test]
+    fn inside_check_c_is_the_critical_threshold() {
+        let cli = Cli::try_parse_from(words(
+            "xivo-berofos -t 2 check -w 0.5 -c 1 --config /x -f fos1",
+        ))
+        .unwrap();
+        assert_eq!(cli.config, PathBuf::from("/x"));
+        let Command::Check(c) = cli.command else {
+            panic!("{:?}", cli.command)
+        };
+        assert_eq!(
+            (c.warning, c.critical, c.sections),
+            (0.5, 1.0, vec!["fos1".to_string()])
+        );
+        let cli = Cli::try_parse_from(words("xivo-berofos -c /y check")).unwrap();
+        assert_eq!(cli.config, PathBuf::from("/y"));
+        let cli = Cli::try_parse_from(words("xivo-berofos check")).unwrap();
+        assert_eq!(cli.config, PathBuf::from(crate::config::DEFAULT_PATH));
+        let Command::Check(c) = cli.command else {
+            panic!()
+        };
+        assert_eq!((c.warning, c.critical), (1.0, 2.0));
+        assert!(Cli::try_parse_from(words("xivo-berofos check -w 1:2")).is_err());
+        // Elsewhere -c is still the file.
+        let cli = Cli::try_parse_from(words("xivo-berofos status -c /z")).unwrap();
+        assert_eq!(cli.config, PathBuf::from("/z"));
     }
 }

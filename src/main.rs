@@ -22,10 +22,36 @@ fn main() {
             Err(e) => e.exit(),
         }
     } else {
-        Cli::parse()
+        let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+        Cli::try_parse_from(&args).unwrap_or_else(|e| {
+            // The monitoring plugin's bad usage is UNKNOWN (3), on its one line.
+            let shown = matches!(
+                e.kind(),
+                clap::error::ErrorKind::DisplayHelp | clap::error::ErrorKind::DisplayVersion
+            );
+            if !shown
+                && xivo_berofos::cli::subcommand_in(&args[1.min(args.len())..]).as_deref()
+                    == Some("check")
+            {
+                let (line, code) = commands::check::bad_usage(&e);
+                xivo_berofos::outln!("{line}");
+                let _ = e.print();
+                std::process::exit(code);
+            }
+            e.exit()
+        })
     };
     let code = match &cli.command {
         Command::Ocf { action } => xivo_berofos::ocf::run(action.clone()),
+        Command::Check(c) => {
+            let verbosity = if cli.verbose {
+                log::Verbosity::Verbose
+            } else {
+                log::Verbosity::Quiet
+            };
+            log::init(verbosity, cli.syslog, None, false);
+            commands::check::main(&cli, c)
+        }
         Command::Generate { what, arg } => report(xivo_berofos::generate::run(what, arg)),
         _ => {
             let verbosity = if cli.quiet {

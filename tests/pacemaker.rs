@@ -499,6 +499,73 @@ fn pacemaker_end_to_end() {
     );
     c.assert_services_started("after create.sh");
 
+    // ---------------------------------------------------------------- 1b
+    step("1b. check, the monitoring plugin, compares each relay with the promoted node");
+    let check = |file: &str| -> Out {
+        c.run(
+            Command::new(BIN)
+                .args(["check", "--config", file, "-t", "5", "-w", "4", "-c", "4.5"])
+                .env_clear()
+                .env("PATH", "/usr/sbin:/usr/bin:/sbin:/bin"),
+            Duration::from_secs(30),
+        )
+    };
+    // The HA settings of the XiVO documentation (the relay stays: no --relay), or the
+    // check warns about them.
+    for f in ["fos1", "fos2"] {
+        sim.cmd().args(["setup", "-f", f]).assert().success();
+    }
+    let out = check(&config);
+    assert_eq!(out.code, Some(0), "{}", out.both());
+    assert!(
+        out.stdout.contains(&format!("{node} promoted (berofos)"))
+            && out.stdout.contains("fos1_match=1")
+            && out.stdout.contains("fos2_match=1"),
+        "{}",
+        out.stdout
+    );
+    // The same berofos through another file than the resource's: said, not compared.
+    let other = sim.dir.path().join("other.conf");
+    std::fs::copy(&sim.config, &other).expect("copy the configuration");
+    let out = check(other.to_str().expect("utf-8 path"));
+    assert_eq!(out.code, Some(1), "{}", out.both());
+    assert!(
+        out.stdout.contains(&format!("berofos reads {config}")) && !out.stdout.contains("_match"),
+        "{}",
+        out.stdout
+    );
+    // A relay on the other side: in maintenance mode, so that no monitor repairs it
+    // while the check runs.
+    c.must("pcs", &["property", "set", "maintenance-mode=true"]);
+    assert_eq!(sim.flip(2, "0"), 200);
+    let out = check(&config);
+    // Put back by hand before the cluster looks again: the next steps start clean.
+    assert_eq!(sim.flip(2, "1"), 200);
+    c.must("pcs", &["property", "set", "maintenance-mode=false"]);
+    assert_eq!(out.code, Some(2), "{}", out.both());
+    assert!(
+        out.stdout
+            .starts_with("BEROFOS CRITICAL - fos2 relay 0 (slave), answered in ")
+            && out.stdout.contains(&format!(
+                "but {node} is promoted and its side is relay 1 (master)"
+            ))
+            && out.stdout.contains("fos2_match=0")
+            && out.stdout.contains("fos1_match=1"),
+        "{}",
+        out.stdout
+    );
+    eprintln!("  {}", out.stdout.trim());
+    c.wait(ROLE_CHANGE, "berofos Promoted after maintenance", || {
+        c.has_role("berofos", "Promoted")
+    });
+    c.must("pcs", &["resource", "cleanup", "berofos-clone"]);
+    c.wait(ROLE_CHANGE, "no failure left after maintenance", || {
+        c.failures("berofos").is_empty()
+    });
+    c.settle();
+    let out = check(&config);
+    assert_eq!(out.code, Some(0), "{}", out.both());
+
     // ---------------------------------------------------------------- 2
     step("2. a relay flipped behind the cluster's back is put back by the monitor");
     let before = sim.requests().len();

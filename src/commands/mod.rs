@@ -5,12 +5,14 @@
 //!
 //! # Layout
 //! - [`switch`]: `master`, `slave` – the relay of every selected berofos.
+//! - [`check`]: the monitoring plugin (its own line and exit status, not [`output`]).
 //! - [`status`]: per berofos, who has the lines and the HA settings that differ.
 //! - [`scan`]: find berofos over UDP, `-x` merges them into the file.
 //! - [`netconf`], [`flash`], [`reset`], [`ping`] (and `kick`): the UDP face.
 //! - [`set`], [`get`], [`show`], [`setup`]: settings over HTTP; [`keys`]: the table.
 //! - [`output`]: the one place that prints.
 
+pub mod check;
 pub mod flash;
 pub mod get;
 pub mod keys;
@@ -238,7 +240,9 @@ pub fn run(cli: &Cli, cancel: Cancel) -> Result<()> {
         Command::Reset(t) => reset::run(&ctx, t),
         Command::Keys => Ok(keys::run()),
         Command::Setup(s) => setup::run(&ctx, s),
-        Command::Ocf { .. } | Command::Generate { .. } => unreachable!("dispatched by main"),
+        Command::Check(_) | Command::Ocf { .. } | Command::Generate { .. } => {
+            unreachable!("dispatched by main")
+        }
     }?;
     let (text, failure) = output::render(
         out,
