@@ -1204,13 +1204,13 @@ fn ocf_tester_through_the_shell_shim() {
 }
 
 /// The split-brain guard (the real thing runs in tests/two_nodes.rs; here the
-/// partition is what a stand-in `crm_node -p` says). Alone in its partition, a
-/// promoted node takes a moved relay back once (exit 9: Pacemaker's recovery
-/// promotes again), then leaves it (191, "split brain" reason and syslog) however
-/// often it finds it moved; with the other node back in its partition, it repairs
-/// again and forgets.
+/// partition is what a stand-in `crm_node -p` says, and no `crm_mon` can say the other
+/// node is down). With the other node outside its partition, a promoted node takes a
+/// moved relay back once (exit 9: Pacemaker's recovery promotes again), then leaves it
+/// (191, "split brain" reason and syslog) until the back-off ends; with the other node
+/// back, it repairs again and forgets, at the first action that sees it.
 #[test]
-fn a_relay_moved_while_alone_is_taken_back_once() {
+fn a_relay_moved_while_alone_is_taken_back_then_held_off_for_a_time() {
     let a = Agent::new("xivo1");
     let sim = Berofos::start(1, &a.config(), &[]);
     let record = a.dir.path().join("rsctmp/berofos-berofos.split");
@@ -1237,17 +1237,16 @@ fn a_relay_moved_while_alone_is_taken_back_once() {
     sim.set_mode(1, "0");
     let r = a.run("monitor");
     assert_eq!(r.code, 9, "{}", r.stderr);
+    let text = std::fs::read_to_string(&record).unwrap();
     assert!(
-        std::fs::read_to_string(&record)
-            .unwrap()
-            .contains("taking-back"),
-        "the take-back is remembered"
+        text.starts_with("v2 ") && text.trim_end().ends_with(" 0 watching"),
+        "the take-back is remembered: {text}"
     );
-    assert!(a.syslog().join("\n").contains("taking it back once"));
+    assert!(a.syslog().join("\n").contains("taking it back"));
     assert_eq!(a.run("promote").code, 0, "Pacemaker's recovery");
     assert_eq!(sim.mode(1), "1");
 
-    // Moved again while still alone: leave it, say why, and keep leaving it.
+    // Moved again while still alone: leave it, say why and for how long.
     for _ in 0..2 {
         sim.set_mode(1, "0");
         let r = a.run("monitor");
@@ -1255,6 +1254,7 @@ fn a_relay_moved_while_alone_is_taken_back_once() {
         let reason = r.reason().unwrap();
         assert!(
             reason.starts_with("split brain: xivo2 outside this partition keeps taking fos1")
+                && reason.contains("taking back in 10 min")
                 && reason.contains("configure fencing")
                 && reason.len() <= 128,
             "{reason}"
@@ -1265,32 +1265,100 @@ fn a_relay_moved_while_alone_is_taken_back_once() {
             .contains("split brain: xivo2 is not in node xivo1's partition"));
         assert_eq!(sim.mode(1), "0", "the relay is left where it is");
     }
-    // A stop and start (Pacemaker's recovery) does not forget it.
+    // Pacemaker's recovery (demote, stop, start, promote) neither forgets nor switches.
     assert_eq!(a.run("demote").code, 0);
     assert_eq!(a.run("stop").code, 0);
     assert!(record.exists());
-
-    // The other node is back in the partition: a moved relay is repaired again, and
-    // the record is gone.
     assert_eq!(a.run("start").code, 0);
     assert_eq!(a.run("promote").code, 0);
+    assert_eq!(sim.mode(1), "0", "promote obeys the hold-off");
+    assert!(a.syslog().join("\n").contains("without switching"));
+
+    // The hold-off ends (the record as it would be 10 min after the take-back): the
+    // relay is taken back, and the next wait is 20 min.
+    let text = std::fs::read_to_string(&record).unwrap();
+    let w: Vec<&str> = text.split_whitespace().collect();
+    let at: u64 = w[2].parse().unwrap();
+    let aged = at.saturating_sub(601);
+    std::fs::write(&record, format!("v2 {} {aged} 1 holding-off\n", w[1])).unwrap();
+    let r = a.run("monitor");
+    assert_eq!(r.code, 9, "{}", r.stderr);
+    assert!(a.syslog().join("\n").contains("leaves it for 20 min"));
+    assert_eq!(a.run("promote").code, 0);
+    assert_eq!(sim.mode(1), "1");
+    sim.set_mode(1, "0");
+    let r = a.run("monitor");
+    assert_eq!(r.code, 191);
+    assert!(r.reason().unwrap().contains("taking back in 20 min"));
+
+    // The other node is back in the partition: the next action forgets (here a
+    // demote), and a moved relay is repaired again.
     std::fs::write(&partition, "xivo1 xivo2\n").unwrap();
+    assert_eq!(a.run("demote").code, 0);
+    assert!(
+        !record.exists(),
+        "forgotten by the demote, the other node back"
+    );
+    assert_eq!(a.run("promote").code, 0);
+    assert_eq!(sim.mode(1), "1");
     sim.set_mode(1, "0");
     assert_eq!(a.run("monitor").code, 9);
-    assert!(!record.exists(), "forgotten with the other node back");
+    assert!(!record.exists());
 
-    // No answer about the partition: repaired as always (never a guess that leaves
-    // the lines away), and said.
+    // No answer about the partition: neither "here" nor forgotten. The guard applies
+    // (one take-back, then a hold-off), and the log says why.
     assert_eq!(a.run("promote").code, 0);
     std::fs::remove_file(&partition).unwrap();
     a.syslog();
     sim.set_mode(1, "0");
     assert_eq!(a.run("monitor").code, 9);
-    assert!(!record.exists());
+    assert!(record.exists());
     assert!(a
         .syslog()
         .join("\n")
-        .contains("cannot list this partition's members"));
+        .contains("cannot tell whether the other node is in node xivo1's partition"));
+    assert_eq!(a.run("promote").code, 0);
+    sim.set_mode(1, "0");
+    let r = a.run("monitor");
+    assert_eq!(r.code, 191, "{}", r.stderr);
+    assert!(
+        r.reason()
+            .unwrap()
+            .starts_with("split brain: the other node"),
+        "{:?}",
+        r.reason()
+    );
+    // An unknown membership keeps the record at every action.
+    assert_eq!(a.run("demote").code, 0);
+    assert!(record.exists());
+}
+
+/// A take-back that cannot be remembered is not made: unremembered, it would repeat
+/// at every monitor for as long as a split brain lasts.
+#[test]
+fn a_take_back_that_cannot_be_recorded_is_not_made() {
+    let a = Agent::new("xivo1");
+    let sim = Berofos::start(1, &a.config(), &[]);
+    let record = a.dir.path().join("rsctmp/berofos-berofos.split");
+    stand_in_crm_node(
+        &a,
+        r#"case "$1" in -p) echo xivo1;; -l) echo '1 xivo1 member'; echo '2 xivo2 lost';; *) exit 1;; esac"#,
+    );
+    assert_eq!(a.run("start").code, 0);
+    assert_eq!(a.run("promote").code, 0);
+    // A directory where the record goes: it can be neither read nor replaced.
+    std::fs::create_dir_all(record.join("in-the-way")).unwrap();
+    sim.set_mode(1, "0");
+    let r = a.run("monitor");
+    assert_eq!(r.code, 191, "{}", r.stderr);
+    assert!(
+        r.reason()
+            .unwrap()
+            .contains("not taken back: cannot write the split-brain record"),
+        "{:?}",
+        r.reason()
+    );
+    assert_eq!(sim.mode(1), "0");
 }
 
 /// The agent selects as the admin commands do (src/select.rs): an unknown section, a

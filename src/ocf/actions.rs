@@ -46,6 +46,7 @@ impl Agent {
             validate_config(&p)?;
         }
         self.record(State::Unpromoted)?;
+        self.forget_split_episode();
         if let Err(e) = self.set_score(&p) {
             // Without a score nobody is ever promoted (Pacemaker 2.0.5 has no other
             // source): under a cluster that is a failed start, shown by `pcs status`.
@@ -95,6 +96,7 @@ impl Agent {
             Err(f) => log::warn(&f.reason),
         }
         self.record(State::Unpromoted)?;
+        self.forget_split_episode();
         log::info("demoted: the relay stays until the other node is promoted");
         Ok(OcfExit::Success)
     }

@@ -151,6 +151,25 @@ impl Agent {
         }
     }
 
+    /// The split-brain record of this instance (see [`super::split`]).
+    pub(super) fn split_record(&self) -> super::split::RecordFile {
+        super::split::RecordFile::beside(&self.state.path)
+    }
+
+    /// Forgets the split-brain record when the other node is a member again: a record
+    /// belongs to one partition episode (start, probe, promote, demote and the
+    /// unpromoted monitor call this; the promoted monitor does it itself). Costs a
+    /// `stat` when there is no record.
+    pub(super) fn forget_split_episode(&self) {
+        let guard = self.split_record();
+        if !guard.exists() {
+            return;
+        }
+        if let Ok(node) = self.node_name() {
+            self.forget_split_if_rejoined(&guard, &node);
+        }
+    }
+
     /// `master_node` must name a node of the cluster: a typo, or a full domain name
     /// where the cluster uses short names, would make every node "the slave" and send
     /// the lines to port D on every promotion. Checked when a cluster answers.

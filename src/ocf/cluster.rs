@@ -145,14 +145,6 @@ pub fn members(until: Instant) -> Option<Vec<String>> {
     (!names.is_empty()).then_some(names)
 }
 
-/// The node names of this node's partition (`crm_node -p`: the members it can see),
-/// or `None` when no cluster answers.
-pub fn partition(until: Instant) -> Option<Vec<String>> {
-    let out = run_tool("crm_node", &["-p"], until).ok()?;
-    let names: Vec<String> = out.split_whitespace().map(str::to_string).collect();
-    (!names.is_empty()).then_some(names)
-}
-
 /// How this node's Pacemaker sets a promotion score: `crm_attribute --promotion`
 /// (Pacemaker 2.1 and later; 3.0 has nothing else), else `crm_master` (2.0.5, where
 /// `--promotion` is a usage error). Found once per call, from `crm_attribute --help-all`.
@@ -299,6 +291,111 @@ pub fn parameter(id: &str, name: &str, until: Instant) -> Result<Option<String>,
         Some(105) => Ok(None),
         _ => Err(failed("crm_resource", &args, &ran)),
     }
+}
+
+/// Where the cluster's other nodes are, as this node sees them.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Peers {
+    /// The cluster has no other node: nobody else can take the relay.
+    None,
+    /// At least one other node is a member of this node's partition.
+    Here,
+    /// Every other node is outside this partition (their names).
+    Away(Vec<String>),
+    /// The cluster did not say (a tool failed, timed out or printed nothing): why.
+    Unknown(String),
+}
+
+/// [`Peers`] of `node`, from `crm_node -l` (every node) and `crm_node -p` (this
+/// partition). Never "here" for a failure to ask: that is [`Peers::Unknown`].
+pub fn peers(node: &str, until: Instant) -> Peers {
+    let all = match run_tool("crm_node", &["-l"], until) {
+        Ok(out) => out
+            .lines()
+            .filter_map(|l| l.split_whitespace().nth(1).map(str::to_string))
+            .collect::<Vec<_>>(),
+        Err(e) => return Peers::Unknown(e),
+    };
+    if all.is_empty() {
+        return Peers::Unknown("crm_node -l printed no node".into());
+    }
+    let others: Vec<String> = all.into_iter().filter(|m| m != node).collect();
+    if others.is_empty() {
+        return Peers::None;
+    }
+    match run_tool("crm_node", &["-p"], until) {
+        Ok(out) if !out.trim().is_empty() => {
+            if out.split_whitespace().any(|m| m != node) {
+                Peers::Here
+            } else {
+                Peers::Away(others)
+            }
+        }
+        Ok(_) => Peers::Unknown("crm_node -p printed no member".into()),
+        Err(e) => Peers::Unknown(e),
+    }
+}
+
+/// Whether the cluster holds `peer` safely down: fencing is enabled and `crm_mon`
+/// shows it offline and not unclean (Pacemaker marks a node that left without being
+/// fenced or stopping cleanly "unclean" until it is fenced). `Ok` says how (the
+/// latest fence of it, from the fencing history, when there is one); `Err` why not.
+pub fn safely_down(peer: &str, until: Instant) -> Result<String, String> {
+    let xml = run_tool("crm_mon", &["-1", "--output-as=xml"], until)?;
+    let doc = roxmltree::Document::parse(&xml).map_err(|e| format!("crm_mon: {e}"))?;
+    let fencing = doc
+        .descendants()
+        .find(|n| n.has_tag_name("cluster_options"))
+        .and_then(|n| n.attribute("stonith-enabled"))
+        == Some("true");
+    if !fencing {
+        return Err("fencing is not enabled (stonith-enabled)".into());
+    }
+    let Some(n) = doc
+        .descendants()
+        .find(|n| n.has_tag_name("node") && n.attribute("name") == Some(peer))
+    else {
+        return Err(format!("crm_mon does not list {peer}"));
+    };
+    if n.attribute("online") != Some("false") {
+        return Err(format!("{peer} is online for the cluster"));
+    }
+    if n.attribute("unclean") != Some("false") {
+        return Err(format!("{peer} is unclean: not fenced yet"));
+    }
+    Ok(match last_fence(peer, until) {
+        Some(how) => how,
+        None => format!("{peer} is offline and clean (stopped cleanly)"),
+    })
+}
+
+/// The latest successful fence of `peer` in the fencing history
+/// (`stonith_admin --history`): `fenced (reboot) by xivo2 at 2026-12-03 06:40:12 +00:00`.
+fn last_fence(peer: &str, until: Instant) -> Option<String> {
+    let history = format!("--history={peer}");
+    let xml = run_tool("stonith_admin", &[&history, "--output-as=xml"], until).ok()?;
+    let doc = roxmltree::Document::parse(&xml).ok()?;
+    doc.descendants()
+        .filter(|n| {
+            n.has_tag_name("fence_event")
+                && n.attribute("target") == Some(peer)
+                && n.attribute("status") == Some("success")
+        })
+        .filter_map(|n| {
+            let when = n.attribute("completed")?;
+            let by = n
+                .attribute("delegate")
+                .or(n.attribute("origin"))
+                .unwrap_or("the cluster");
+            let action = n.attribute("action").unwrap_or("fence");
+            Some((
+                when.to_string(),
+                format!("{peer} fenced ({action}) by {by} at {when}"),
+            ))
+        })
+        // The timestamps share one format and time zone: the greatest is the latest.
+        .max_by(|a, b| a.0.cmp(&b.0))
+        .map(|(_, how)| how)
 }
 
 #[cfg(test)]

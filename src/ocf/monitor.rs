@@ -2,7 +2,7 @@
 //! show this node's mode, except in a split brain (see [`super::split`]).
 
 use super::agent::{select, Agent, NODE_NAME_HINT};
-use super::cluster;
+use super::cluster::{self, Peers};
 use super::exit_reason::{broken_fault, summarize, Fault, EXIT_REASON_MAX};
 use super::params::Params;
 use super::split;
@@ -20,6 +20,7 @@ impl Agent {
         let probe = self.interval_ms == 0;
         match state {
             State::Unpromoted => {
+                self.forget_split_episode();
                 if probe || self.check_level >= 10 {
                     let p = Params::from_env()?;
                     if probe {
@@ -36,6 +37,7 @@ impl Agent {
                 let p = Params::from_env()?;
                 if probe {
                     let _ = self.set_score(&p);
+                    self.forget_split_episode();
                 }
                 self.check_promoted(&p)
             }
@@ -84,56 +86,106 @@ impl Agent {
         }
         let guard = split::RecordFile::beside(&self.state.path);
         if wrong.is_empty() {
-            if guard.exists() && self.others_away(&node).is_none() {
-                self.forget_split(&guard, &node);
-            }
+            self.forget_split_if_rejoined(&guard, &node);
             return Ok(OcfExit::RunningPromoted);
         }
         let what = format!("node {node} needs relay {}", mode.describe());
         if !taken.is_empty() {
-            match self.others_away(&node) {
-                None => self.forget_split(&guard, &node),
-                Some(others) => {
-                    let (verdict, record) = split::decide(guard.read(), split::now());
-                    if let Err(e) = guard.write(record) {
-                        log::warn(&e);
-                    }
-                    if verdict == split::Verdict::HoldOff {
-                        return Err(self.split_brain(&node, &others, &taken, &wrong));
-                    }
-                    log::warn(&format!(
-                        "node {node} is alone in its partition and found the relay of {} moved: \
-                         taking it back once (a berofos that restarted into its power-up mode); \
-                         if it moves again within {} min, this is a split brain and node {node} \
-                         will leave it",
-                        taken.join(", "),
-                        split::WINDOW.as_secs() / 60
-                    ));
-                }
-            }
+            self.guard(&guard, &node, &taken, &wrong)?;
         }
         Err(failed_promoted(summarize(&what, &wrong)))
     }
 
-    /// The other nodes of the cluster, when none of them is in this node's partition:
-    /// the one case where a moved relay may be another partition's doing. `None` when
-    /// one of them is here, when the cluster has no other node (a one-node cluster:
-    /// nobody else can take the relay), or when the cluster does not answer: a moved
-    /// relay is then repaired as it always was.
-    pub(super) fn others_away(&self, node: &str) -> Option<Vec<String>> {
-        let others: Vec<String> = cluster::members(self.deadline.at)?
-            .into_iter()
-            .filter(|m| m != node)
-            .collect();
-        if others.is_empty() {
-            return None;
-        }
-        match cluster::partition(self.deadline.at) {
-            Some(members) => (!members.iter().any(|m| m != node)).then_some(others),
-            None => {
-                log::warn("cannot list this partition's members (crm_node -p): assuming the other node is here");
-                None
+    /// A relay of `taken` was found moved: `Ok` to take it back (the monitor fails and
+    /// Pacemaker's recovery promotes again), `Err` (degraded, 191) to leave it, with
+    /// the reason. See [`split`] for the rules.
+    fn guard(
+        &self,
+        guard: &split::RecordFile,
+        node: &str,
+        taken: &[String],
+        wrong: &[Fault],
+    ) -> Result<(), Failure> {
+        let names = taken.join(", ");
+        let others = match cluster::peers(node, self.deadline.at) {
+            Peers::None | Peers::Here => {
+                self.forget_split(guard, node);
+                return Ok(());
             }
+            Peers::Away(others) => {
+                // Safely down (fenced, or stopped cleanly): nobody else can move it.
+                let proof: Result<Vec<String>, String> = others
+                    .iter()
+                    .map(|o| cluster::safely_down(o, self.deadline.at))
+                    .collect();
+                match proof {
+                    Ok(hows) => {
+                        log::warn(&format!(
+                            "{}: the relay of {names} moved while node {node} is alone, with nobody to move it (a berofos that restarted into its power-up mode): taking it back",
+                            hows.join("; ")
+                        ));
+                        return Ok(());
+                    }
+                    Err(why) => {
+                        log::info(&format!(
+                            "the other node is not in node {node}'s partition and not known to be down ({why})"
+                        ));
+                        others
+                    }
+                }
+            }
+            Peers::Unknown(why) => {
+                log::warn(&format!(
+                    "cannot tell whether the other node is in node {node}'s partition ({why}):                      the split-brain guard applies"
+                ));
+                Vec::new()
+            }
+        };
+        let now = split::now();
+        let (verdict, record) = split::decide(guard.read(), now, &split::boot_id());
+        let written = guard.write(&record);
+        match verdict {
+            split::Verdict::HoldOff { until } => {
+                if let Err(e) = &written {
+                    log::warn(e);
+                }
+                Err(self.split_brain(node, &others, taken, wrong, until.saturating_sub(now)))
+            }
+            split::Verdict::TakeBack => {
+                if let Err(e) = written {
+                    // Unrecorded, a take-back would repeat at every monitor.
+                    log::error(&format!(
+                        "{e}: node {node} does not take the relay of {names} back, since it                          could not remember doing so (is {} full?)",
+                        guard.path.parent().map_or("/run".into(), |d| d.display().to_string())
+                    ));
+                    return Err(Failure::new(
+                        OcfExit::DegradedPromoted,
+                        format!("{names} moved; not taken back: cannot write the split-brain record ({})", guard.path.display()),
+                    ));
+                }
+                log::warn(&format!(
+                    "node {node} cannot see the other node and found the relay of {names} \
+                     moved: taking it back (a berofos that restarted into its power-up mode?); \
+                     if it moves again within {} min, this is a split brain and node {node} \
+                     leaves it for {} min",
+                    split::WINDOW.as_secs() / 60,
+                    split::backoff(record.strikes + 1).as_secs() / 60
+                ));
+                Ok(())
+            }
+        }
+    }
+
+    /// Forgets the split-brain record when the other node is a member again (or the
+    /// cluster has no other node); an unknown membership keeps it.
+    pub(super) fn forget_split_if_rejoined(&self, guard: &split::RecordFile, node: &str) {
+        if guard.exists()
+            && matches!(
+                cluster::peers(node, self.deadline.at),
+                Peers::Here | Peers::None
+            )
+        {
+            self.forget_split(guard, node);
         }
     }
 
@@ -148,36 +200,40 @@ impl Agent {
         }
     }
 
-    /// The relay keeps moving to a node outside this partition: leave it, and say why.
+    /// The relay keeps moving to a node outside this partition: leave it for `left`
+    /// seconds, and say why.
     pub(super) fn split_brain(
         &self,
         node: &str,
         others: &[String],
         taken: &[String],
         wrong: &[Fault],
+        left: u64,
     ) -> Failure {
         let other = match others {
             [one] => one.clone(),
             _ => "the other node".to_string(),
         };
+        let mins = left.div_ceil(60).max(1);
         for f in wrong {
             log::error(&f.full);
         }
         log::error(&format!(
             "split brain: {other} is not in node {node}'s partition and the relay of {} keeps \
-             moving to it (each move drops every call). Node {node} stops taking the lines \
-             back: {other} keeps them. Configure fencing (pcs-examples/fencing.sh) so that \
-             one node is powered off when the cluster link breaks; once the link is back, \
-             the cluster keeps one promoted node and its relays are repaired.",
+             moving to it (each move drops every call). Node {node} leaves the lines to \
+             {other} for {mins} more min, then takes them back once (the waits grow: 10, \
+             20, 40 min). Configure fencing (pcs-examples/fencing.sh) so that one node is \
+             powered off when the cluster link breaks; once the link is back, the cluster \
+             keeps one promoted node and its relays are repaired.",
             taken.join(", ")
         ));
         let names = taken.join(",");
         let mut reason = format!(
-            "split brain: {other} outside this partition keeps taking {names}; not taking it back; configure fencing"
+            "split brain: {other} outside this partition keeps taking {names}; taking back in {mins} min; configure fencing"
         );
         if reason.len() > EXIT_REASON_MAX {
             reason = format!(
-                "split brain: {other} outside this partition keeps taking the relays; configure fencing"
+                "split brain: {other} outside this partition keeps taking the relays; taking back in {mins} min; configure fencing"
             );
         }
         Failure::new(OcfExit::DegradedPromoted, reason)

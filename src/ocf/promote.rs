@@ -1,8 +1,10 @@
 //! promote: every selected berofos to this node's mode, at once, read back.
 
 use super::agent::{select, Agent, NODE_NAME_HINT};
+use super::cluster::{self, Peers};
 use super::exit_reason::{broken_fault, reason, Fault};
 use super::params::Params;
+use super::split;
 use super::state::State;
 use super::{mode_for, Failure, OcfExit, Outcome};
 use crate::http::Http;
@@ -28,6 +30,7 @@ impl Agent {
             }
             // The node's name decides the direction: never switch on a guess.
             Some(sel) => match self.node_name() {
+                Ok(node) if self.held_off(&node) => Ok(None),
                 Ok(node) => {
                     let mode = mode_for(&p, &node);
                     self.switch(&p, mode, sel).map(|()| Some((node, mode)))
@@ -50,6 +53,43 @@ impl Agent {
             None => log::info("promoted"),
         }
         Ok(OcfExit::Success)
+    }
+
+    /// Whether a split-brain hold-off forbids switching now (see [`super::split`]):
+    /// the record says so and the other node is neither a member nor known to be
+    /// down. The promote then succeeds without a write; the promoted monitor says why
+    /// (191) and takes the relays back when the hold-off ends. A record of a healed
+    /// partition is forgotten here.
+    fn held_off(&self, node: &str) -> bool {
+        let guard = self.split_record();
+        let Some(r) = guard.read() else {
+            return false;
+        };
+        let (now, boot) = (split::now(), split::boot_id());
+        if !split::holds_off(&r, now, &boot) {
+            self.forget_split_if_rejoined(&guard, node);
+            return false;
+        }
+        let others = match cluster::peers(node, self.deadline.at) {
+            Peers::None | Peers::Here => {
+                self.forget_split(&guard, node);
+                return false;
+            }
+            Peers::Away(o) => o,
+            Peers::Unknown(_) => Vec::new(),
+        };
+        if !others.is_empty()
+            && others
+                .iter()
+                .all(|o| cluster::safely_down(o, self.deadline.at).is_ok())
+        {
+            return false;
+        }
+        log::warn(&format!(
+            "promoted on node {node} without switching: a split brain is held off for {} more min (the relay keeps moving to a node outside this partition); the promoted monitor takes the lines back when it ends",
+            (r.until() - now).div_ceil(60)
+        ));
+        true
     }
 
     /// Every selected berofos to `mode`, in parallel, read back; fails naming each one
