@@ -33,8 +33,21 @@ pub enum State {
 }
 
 impl State {
+    /// Every state, for the man page's EXIT STATUS.
+    pub const ALL: [State; 4] = [State::Ok, State::Warning, State::Critical, State::Unknown];
+
     pub fn code(self) -> i32 {
         self as i32
+    }
+
+    /// When the check ends in this state (docs/monitoring.md, "States").
+    pub fn meaning(self) -> &'static str {
+        match self {
+            State::Ok => "OK: every berofos answered within -w, its HA settings are the XiVO documentation's, and, where a cluster runs its berofos resource on this file, its relay is on the promoted node's side",
+            State::Warning => "WARNING: an answer slower than -w, an HA setting off, the cluster's berofos resource promoted on no node or reading another file",
+            State::Critical => "CRITICAL: a berofos that does not answer (or refuses the login, or is not a berofos), an answer slower than -c, a relay on the other side than the promoted node, the resource promoted on two nodes, a section that cannot be used",
+            State::Unknown => "UNKNOWN: bad usage, or no configuration file (or one without any berofos section)",
+        }
     }
 
     pub fn word(self) -> &'static str {

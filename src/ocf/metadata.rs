@@ -8,63 +8,76 @@
 
 use super::params::{Param, PARAMS};
 
-/// One `<action>` line.
-struct ActionMeta {
-    name: &'static str,
-    timeout: &'static str,
+/// One `<action>` line (and its entry in the ocf_xivo_berofos(7) page).
+pub struct ActionMeta {
+    pub name: &'static str,
+    pub timeout: &'static str,
     /// Extra attributes, already well-formed.
-    extra: &'static str,
+    pub extra: &'static str,
+    /// What it does, for the man page (not in the XML: the DTD has no place for it).
+    pub does: &'static str,
 }
 
-const ACTIONS: &[ActionMeta] = &[
+/// The actions, as the meta-data lists them.
+pub const ACTIONS: &[ActionMeta] = &[
     ActionMeta {
         name: "start",
         timeout: "20s",
         extra: "",
+        does: "Records \"unpromoted\" in the state file and sets this node's promotion score (100 on master_node, 50 elsewhere; 50 on both with prefer_master=false). Touches no berofos.",
     },
     ActionMeta {
         name: "stop",
         timeout: "20s",
         extra: "",
+        does: "Removes the state file and the promotion score. The relay stays where it is.",
     },
     ActionMeta {
         name: "promote",
         timeout: "30s",
         extra: "",
+        does: "Switches every selected berofos to this node's relay mode at once (1, A--B, on master_node; 0, A--D, elsewhere), reads each back, and records \"promoted\"; fails naming every berofos that did not switch.",
     },
     ActionMeta {
         name: "demote",
         timeout: "20s",
         extra: "",
+        does: "Records \"unpromoted\"; the relay stays until the other node is promoted.",
     },
     ActionMeta {
         name: "monitor",
         timeout: "20s",
         extra: r#" depth="0" interval="10s" role="Promoted""#,
+        does: "Promoted: reads every selected berofos; 8 when all show this node's mode, 9 when one shows the other mode or does not answer.",
     },
     ActionMeta {
         name: "monitor",
         timeout: "20s",
         extra: r#" depth="0" interval="11s" role="Unpromoted""#,
+        does: "Unpromoted: 0 while started (7 when not); with OCF_CHECK_LEVEL 10 or more it also logs a warning for each berofos that does not answer. A probe restores the promotion score.",
     },
     ActionMeta {
         name: "notify",
         timeout: "5s",
         extra: "",
+        does: "Logs the notification.",
     },
     ActionMeta {
         name: "meta-data",
         timeout: "5s",
         extra: "",
+        does: "Prints this description as XML (ra-api-1.dtd).",
     },
     ActionMeta {
         name: "validate-all",
         timeout: "20s",
         extra: "",
+        does: "Checks the parameters and the configuration file (and, where a cluster answers, that master_node is one of its nodes).",
     },
 ];
 
-const LONGDESC: &str = "Moves the ISDN lines of a XiVO HA pair with the cluster: a berofos \
+/// What the agent does, for the meta-data and the man page.
+pub const LONGDESC: &str = "Moves the ISDN lines of a XiVO HA pair with the cluster: a berofos \
 failover switch has a relay that connects the lines (port A) either to port B, where the \
 master XiVO is wired (relay mode 1, A--B), or to port D, where the slave XiVO is wired \
 (relay mode 0, A--D). Configure this agent as a promotable clone on the two XiVO nodes: \
@@ -74,6 +87,9 @@ the other mode or does not answer. Demote and stop leave the relay as it is: it 
 when the other node is promoted. Colocate the promoted role with the XiVO services (the \
 berofos follows the services, never the reverse) so that the lines follow them. Without a configuration file the agent does nothing (a XiVO without \
 berofos).";
+
+/// The agent in a few words.
+pub const SHORTDESC: &str = "berofos relay follows the promoted XiVO";
 
 /// Escapes text for XML content and attribute values.
 pub fn escape(s: &str) -> String {
@@ -131,7 +147,7 @@ pub fn xml() -> String {
     x.push_str(&format!(
         "<longdesc lang=\"en\">\n{}\n</longdesc>\n<shortdesc lang=\"en\">{}</shortdesc>\n\n<parameters>\n",
         escape(LONGDESC),
-        escape("berofos relay follows the promoted XiVO")
+        escape(SHORTDESC)
     ));
     for p in PARAMS {
         x.push_str(&parameter(p));

@@ -60,8 +60,40 @@ pub enum OcfExit {
 }
 
 impl OcfExit {
+    /// Every code, for the man pages' EXIT STATUS.
+    pub const ALL: [OcfExit; 11] = [
+        OcfExit::Success,
+        OcfExit::ErrGeneric,
+        OcfExit::ErrArgs,
+        OcfExit::ErrUnimplemented,
+        OcfExit::ErrPerm,
+        OcfExit::ErrInstalled,
+        OcfExit::ErrConfigured,
+        OcfExit::NotRunning,
+        OcfExit::RunningPromoted,
+        OcfExit::FailedPromoted,
+        OcfExit::DegradedPromoted,
+    ];
+
     pub fn code(self) -> i32 {
         self as i32
+    }
+
+    /// The OCF name and what this agent means by it.
+    pub fn meaning(self) -> &'static str {
+        match self {
+            OcfExit::Success => "OCF_SUCCESS: done; a monitor: running, unpromoted",
+            OcfExit::ErrGeneric => "OCF_ERR_GENERIC: a promote that left a berofos on the other side (each one named in the exit reason), a state file that cannot be written",
+            OcfExit::ErrArgs => "OCF_ERR_ARGS: a bad parameter (master_node missing, timeout not a number, devices naming an unknown section)",
+            OcfExit::ErrUnimplemented => "OCF_ERR_UNIMPLEMENTED: an unknown action",
+            OcfExit::ErrPerm => "OCF_ERR_PERM: not allowed",
+            OcfExit::ErrInstalled => "OCF_ERR_INSTALLED: a file that must exist does not (the configuration, when devices names sections)",
+            OcfExit::ErrConfigured => "OCF_ERR_CONFIGURED: a bad configuration file, or master_node not a node of this cluster",
+            OcfExit::NotRunning => "OCF_NOT_RUNNING: a monitor: not started on this node",
+            OcfExit::RunningPromoted => "OCF_RUNNING_PROMOTED: a monitor: promoted, and every berofos shows this node's relay mode",
+            OcfExit::FailedPromoted => "OCF_FAILED_PROMOTED: a monitor: promoted, but a berofos shows the other mode or does not answer",
+            OcfExit::DegradedPromoted => "OCF_DEGRADED_PROMOTED: a monitor: promoted, but something needs the admin (the exit reason says what); Pacemaker recovers nothing",
+        }
     }
 }
 
