@@ -4,6 +4,7 @@
 #![allow(dead_code)]
 
 pub mod cluster;
+pub mod twonode;
 
 use assert_cmd::Command;
 use serde_json::Value;

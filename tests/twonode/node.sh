@@ -19,6 +19,11 @@
 # node's files before `start`: etc/corosync/corosync.conf (and authkey),
 # lib/pacemaker/cib/cib.xml, ocf/xivo/berofos, and optionally sbin/fence_* and env
 # (KEY=VALUE lines for pacemakerd's environment, inherited by the agents).
+# With a file `dpkg-layers` there (tests/upgrade.rs), /usr/share, /var/lib/dpkg and
+# /var/cache are overlays too (upper layers share, dpkg, cache): `dpkg -i` inside
+# the node then writes only the node's own layers (its program in /usr/sbin, its
+# agent link, docs and man pages, its package database, man-db's cache), as on a
+# machine of its own; the other node and the machine see none of it.
 #
 # Nothing here touches the machine's own files: every mount is made inside the
 # node's private mount namespace and vanishes with it.
@@ -45,6 +50,7 @@ start)
     if init_pid >/dev/null; then echo "node.sh: $NODE already runs" >&2; exit 1; fi
     mkdir -p "$D"/{etc,etc.work,sbin,sbin.work,ocf,ocf.work,lib/pacemaker,lib/corosync,log}
     mkdir -p "$D"/log/{var,var.work}
+    if [ -e "$D/dpkg-layers" ]; then mkdir -p "$D"/{share,share.work,dpkg,dpkg.work,cache,cache.work}; fi
     # Pacemaker's daemons run as hacluster: the folders they write are theirs.
     mkdir -p "$D"/lib/pacemaker/{cib,pengine,blackbox,cores}
     chown -R hacluster:haclient "$D/lib/pacemaker" "$D/log"
@@ -85,6 +91,11 @@ init)
     overlay /usr/sbin sbin
     overlay /usr/lib/ocf/resource.d ocf
     overlay /var/log log/var
+    if [ -e "$D/dpkg-layers" ]; then
+        overlay /usr/share share
+        overlay /var/lib/dpkg dpkg
+        overlay /var/cache cache
+    fi
     mount --bind "$D/lib/pacemaker" /var/lib/pacemaker
     mount --bind "$D/lib/corosync" /var/lib/corosync
     mount -t tmpfs -o mode=0755 tmpfs /run
