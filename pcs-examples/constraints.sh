@@ -8,6 +8,13 @@
 #   SERVICES   required. Name of the resource (or group) that runs the XiVO
 #              services, as shown by `pcs resource status`.
 #   RESOURCE   the berofos resource created by create.sh (default berofos).
+#   MASTER_NODE the master XiVO (wired to port B); default: the master_node
+#              parameter of RESOURCE, as create.sh set it.
+#   PREFER_MASTER true (default: RESOURCE's prefer_master, true unless
+#              no-failback.sh set it): the services, and so the lines, start on
+#              MASTER_NODE and go back to it when it returns (a location score of
+#              50 against the resource-stickiness of 1 that pcs cluster setup
+#              gives).  false: no preference, the lines stay where they are.
 #
 # Direction matters: the BEROFOS FOLLOWS THE SERVICES, never the reverse.
 # A dead or unplugged berofos must never stop or move the telephony; at worst
@@ -69,6 +76,23 @@ pcs constraint colocation add "$PROMOTED" "$CLONE" with "$SERVICES" \
 # SERVICES: an order only delays the second action, never the first.
 pcs constraint order start "$SERVICES" then promote "$CLONE" \
     id="$RESOURCE-after-services"
+
+# Placement and fail-back: the lines follow the services, so the services carry
+# the preference for the master XiVO (the berofos' own promotion score decides
+# nothing once it is colocated with influence=false).
+param() { # the value of parameter $1 of RESOURCE, or nothing
+    crm_resource --resource "$RESOURCE" --get-parameter "$1" 2>/dev/null || true
+}
+MASTER_NODE=${MASTER_NODE:-$(param master_node)}
+PREFER_MASTER=${PREFER_MASTER:-$(param prefer_master)}
+case "${PREFER_MASTER:-true}" in
+    true|True|TRUE|yes|on|1)
+        : "${MASTER_NODE:?set MASTER_NODE to the master XiVO's node name (the master_node of create.sh)}"
+        pcs constraint location add "$RESOURCE-services-on-master" "$SERVICES" "$MASTER_NODE" 50
+        echo "The XiVO services (and the lines) prefer $MASTER_NODE: they go back to it when it returns." ;;
+    *)
+        echo "PREFER_MASTER=$PREFER_MASTER: no preference, the lines stay where they are." ;;
+esac
 
 # Show every constraint, with ids.
 pcs constraint --full

@@ -34,6 +34,11 @@ STICKINESS=${STICKINESS:-INFINITY}
 # (its metadata cannot advertise reload-agent): the promote re-sends the same
 # relay mode, so the lines do not move.
 pcs resource update "$RESOURCE" prefer_master=false
+# The services' preference for the master XiVO that constraints.sh made (if any):
+# with it, the services and the lines would go back.
+if pcs constraint --full 2>/dev/null | grep -q "$RESOURCE-services-on-master"; then
+    pcs constraint delete "$RESOURCE-services-on-master"
+fi
 
 # Stickiness on the berofos clone: its instances stay where they run.
 pcs resource meta "$RESOURCE-clone" resource-stickiness="$STICKINESS"

@@ -22,6 +22,11 @@ RESOURCE=${RESOURCE:-berofos}
 # no berofos is touched, the promotion scores are removed), waits for that,
 # then deletes the clone, every constraint that names it (those of
 # constraints.sh included) and its history in the cluster status.
+# constraints.sh's preference of the services for the master XiVO names the
+# services, not the berofos: pcs resource delete would leave it.
+if pcs constraint --full 2>/dev/null | grep -q "$RESOURCE-services-on-master"; then
+    pcs constraint delete "$RESOURCE-services-on-master"
+fi
 pcs resource delete "$RESOURCE"
 
 # Show what is left.

@@ -1027,17 +1027,52 @@ fn a_login_other_users_can_read_is_logged_once_per_action() {
     assert!(!r.stderr.contains("other users can read"), "{}", r.stderr);
 }
 
+/// The unpromoted monitor checks the standby's readiness: each berofos must answer
+/// this node (its login accepted). Not ready: 190 naming the berofos and what to try,
+/// and no write; ready again: 0. (The comparison with the other node's file runs on
+/// two real nodes, tests/two_nodes.rs.)
 #[test]
-fn deep_monitor_warns_about_silent_berofos_and_stays_0() {
-    let a = Agent::new("xivo1");
-    let sim = Berofos::start(2, &a.config(), &[]);
-    sim.fault(2, "dead");
+fn an_unready_standby_is_degraded_and_named() {
+    let a = Agent::new("xivo2");
+    let sim = Berofos::start(2, &a.config(), &["--login", "all=admin:s3cret"]);
     a.put_state(Some("unpromoted"));
-    let r = a.run_with("monitor", &[("OCF_CHECK_LEVEL", "10")]);
-    assert_eq!(r.code, 0);
-    assert!(r.stderr.contains("WARNING: fos2"), "{}", r.stderr);
-    let r = a.run("monitor");
-    assert!(!r.stderr.contains("fos2"));
+    let monitor = |a: &Agent| a.run_with("monitor", &[("OCF_RESKEY_CRM_meta_interval", "11000")]);
+    let r = monitor(&a);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let before = sim.mode(2);
+    sim.fault(2, "dead");
+    let r = monitor(&a);
+    assert_eq!(r.code, 190, "{}", r.stderr);
+    let reason = r.reason().unwrap();
+    assert!(
+        reason.starts_with("xivo2 not ready") && reason.contains("fos2"),
+        "{reason}"
+    );
+    assert!(
+        r.stderr.contains("xivo-berofos ping -f fos2"),
+        "{}",
+        r.stderr
+    );
+    // A refused login is not ready either.
+    sim.fault(2, "none");
+    sim.fault(1, "deny");
+    let r = monitor(&a);
+    assert_eq!(r.code, 190, "{}", r.stderr);
+    assert!(r.reason().unwrap().contains("fos1"), "{:?}", r.reason());
+    sim.fault(1, "none");
+    assert_eq!(monitor(&a).code, 0);
+    assert_eq!(sim.mode(2), before, "readiness never writes");
+    // A probe only says where the instance is.
+    sim.fault(1, "dead");
+    assert_eq!(
+        a.run_with("monitor", &[("OCF_RESKEY_CRM_meta_interval", "0")])
+            .code,
+        0
+    );
+    // No file on any node: the no-op of the XiVO documentation, silent.
+    std::fs::remove_file(a.config()).unwrap();
+    let r = monitor(&a);
+    assert_eq!(r.code, 0, "{}", r.stderr);
 }
 
 /// A berofos's lock held by another process (as a `set` would hold it): the promote

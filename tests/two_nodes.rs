@@ -94,6 +94,76 @@ fn standby_and_back(lab: &mut Lab) {
     });
 }
 
+/// i: the standby's readiness. xivo2 (unpromoted) loses its configuration file: its
+/// unpromoted monitor says so (190, degraded, named) before any failover needs it;
+/// Pacemaker recovers nothing (roles and relays stay); the file back, the notice is
+/// cleared with `pcs resource cleanup`, as the runbook says.
+fn standby_readiness(lab: &mut Lab) {
+    let holder = lab.promoted("xivo1")[0].clone();
+    let standby = if holder == "xivo1" { "xivo2" } else { "xivo1" };
+    let relays = lab.relays();
+    step(&format!("i. {standby} (unpromoted) loses /etc/bnfos.conf"));
+    lab.must_on(standby, &["mv", "/etc/bnfos.conf", "/etc/bnfos.conf.away"]);
+    let mut reason = String::new();
+    let d = lab.wait(
+        ROLE_CHANGE,
+        &format!("{standby} degraded (190), named"),
+        || {
+            let xml = lab.crm_mon(&holder);
+            match elements(&xml, "failure").into_iter().find(|f| {
+                f.get("node").map(String::as_str) == Some(standby)
+                    && f.get("exitcode").map(String::as_str) == Some("190")
+            }) {
+                Some(f) => {
+                    reason = f.get("exitreason").cloned().unwrap_or_default();
+                    true
+                }
+                None => false,
+            }
+        },
+    );
+    lab.figure("i. standby lost its file -> degraded (190)", d);
+    eprintln!("   {standby} says: {reason}");
+    assert!(
+        reason.contains(&format!("no /etc/bnfos.conf on {standby}"))
+            && reason.contains(&format!("copy it from {holder}")),
+        "{reason}"
+    );
+    // Degraded is not a failure to recover: no role change, no relay write.
+    std::thread::sleep((MONITOR * 2).min(lab.left()));
+    assert_eq!(lab.promoted(&holder), std::slice::from_ref(&holder));
+    assert!(roles_in(&lab.crm_mon(&holder), "berofos")
+        .contains(&(standby.to_string(), "Unpromoted".to_string())));
+    assert_eq!(lab.relays(), relays);
+
+    step(&format!(
+        "i. the file back on {standby}, pcs resource cleanup"
+    ));
+    lab.must_on(standby, &["mv", "/etc/bnfos.conf.away", "/etc/bnfos.conf"]);
+    std::thread::sleep((MONITOR + Duration::from_secs(3)).min(lab.left()));
+    let kept = elements(&lab.crm_mon(&holder), "failure")
+        .iter()
+        .any(|f| f.get("exitcode").map(String::as_str) == Some("190"));
+    eprintln!(
+        "   after a ready monitor, Pacemaker {} the 190 notice",
+        if kept { "keeps" } else { "clears" }
+    );
+    lab.must_on(&holder, &["pcs", "resource", "cleanup", "berofos"]);
+    lab.wait(ROLE_CHANGE, "no degraded notice left", || {
+        !elements(&lab.crm_mon(&holder), "failure")
+            .iter()
+            .any(|f| f.get("exitcode").map(String::as_str) == Some("190"))
+    });
+    std::thread::sleep((MONITOR * 2).min(lab.left()));
+    assert!(
+        !elements(&lab.crm_mon(&holder), "failure")
+            .iter()
+            .any(|f| f.get("exitcode").map(String::as_str) == Some("190")),
+        "ready again: no new notice"
+    );
+    assert_eq!(lab.promoted(&holder), std::slice::from_ref(&holder));
+}
+
 /// f: the ring cut while both nodes reach the berofos, no fencing.
 fn partition_without_fencing(lab: &mut Lab) {
     step(&format!(
@@ -436,6 +506,7 @@ fn two_xivos_one_cluster() {
         set_up_the_pair(&mut lab, BIN);
         failover_and_back(&mut lab, true);
         standby_and_back(&mut lab);
+        standby_readiness(&mut lab);
         partition_without_fencing(&mut lab);
         no_failback(&mut lab);
         partition_with_fencing(&mut lab);

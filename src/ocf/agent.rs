@@ -82,8 +82,6 @@ pub struct Agent {
     pub(super) state: StateFile,
     /// `OCF_RESKEY_CRM_meta_interval`: 0 for a probe.
     pub(super) interval_ms: u64,
-    /// `OCF_CHECK_LEVEL`.
-    pub(super) check_level: u32,
     /// The operation's deadline and the signal that may end it first: passed to every
     /// request, the lock and each cluster tool.
     pub(super) deadline: Deadline,
@@ -102,11 +100,6 @@ impl Agent {
                 env("OCF_RESOURCE_INSTANCE").as_deref(),
             ),
             interval_ms: number("OCF_RESKEY_CRM_meta_interval").unwrap_or(0),
-            check_level: number("OCF_CHECK_LEVEL")
-                .or_else(|| number("OCF_RESKEY_OCF_CHECK_LEVEL"))
-                .unwrap_or(0)
-                .try_into()
-                .unwrap_or(u32::MAX),
         }
     }
 

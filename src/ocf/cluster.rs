@@ -398,6 +398,20 @@ fn last_fence(peer: &str, until: Instant) -> Option<String> {
         .map(|(_, how)| how)
 }
 
+/// Every node's value of the transient node attribute `name`, from the node
+/// attributes of `crm_mon` (`attrd_updater -Q -A` of Pacemaker 2.1.5 answers for the
+/// local node only): (node, value) pairs; `Err` when the cluster does not answer.
+pub fn attribute_all(name: &str, until: Instant) -> Result<Vec<(String, String)>, String> {
+    run_tool("crm_mon", &["-1", "-A", "--output-as=xml"], until)
+        .map(|xml| super::ready::parse_attributes(&xml, name))
+}
+
+/// Sets this node's value of the transient node attribute `name` (`attrd_updater -U`;
+/// it lasts until the node reboots or leaves).
+pub fn attribute_set(name: &str, value: &str, until: Instant) -> Result<(), String> {
+    run_tool("attrd_updater", &["-n", name, "-U", value], until).map(drop)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

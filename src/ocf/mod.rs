@@ -30,6 +30,7 @@ pub mod metadata;
 mod monitor;
 pub mod params;
 mod promote;
+pub mod ready;
 pub mod split;
 pub mod state;
 
@@ -57,11 +58,14 @@ pub enum OcfExit {
     /// Promoted, but something needs the admin (OCF 1.1; Pacemaker shows it as a failed
     /// action with its reason and recovers nothing).
     DegradedPromoted = 191,
+    /// Running (unpromoted) but degraded: the standby could not take the lines (OCF
+    /// 1.1; shown with its reason, nothing recovered).
+    Degraded = 190,
 }
 
 impl OcfExit {
     /// Every code, for the man pages' EXIT STATUS.
-    pub const ALL: [OcfExit; 11] = [
+    pub const ALL: [OcfExit; 12] = [
         OcfExit::Success,
         OcfExit::ErrGeneric,
         OcfExit::ErrArgs,
@@ -72,6 +76,7 @@ impl OcfExit {
         OcfExit::NotRunning,
         OcfExit::RunningPromoted,
         OcfExit::FailedPromoted,
+        OcfExit::Degraded,
         OcfExit::DegradedPromoted,
     ];
 
@@ -92,6 +97,7 @@ impl OcfExit {
             OcfExit::NotRunning => "OCF_NOT_RUNNING: a monitor: not started on this node",
             OcfExit::RunningPromoted => "OCF_RUNNING_PROMOTED: a monitor: promoted, and every berofos shows this node's relay mode",
             OcfExit::FailedPromoted => "OCF_FAILED_PROMOTED: a monitor: promoted, but a berofos shows the other mode or does not answer",
+            OcfExit::Degraded => "OCF_DEGRADED: a monitor: unpromoted, but this node could not take the lines if promoted (no configuration file while the other node has one, another one than the other node's, a berofos that does not answer it or refuses its login: the exit reason says which); Pacemaker recovers nothing",
             OcfExit::DegradedPromoted => "OCF_DEGRADED_PROMOTED: a monitor: promoted, but something needs the admin (the exit reason says what); Pacemaker recovers nothing",
         }
     }

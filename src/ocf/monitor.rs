@@ -21,17 +21,15 @@ impl Agent {
         match state {
             State::Unpromoted => {
                 self.forget_split_episode();
-                if probe || self.check_level >= 10 {
-                    let p = Params::from_env()?;
-                    if probe {
-                        // Restore the promotion score, as Stateful does.
-                        let _ = self.set_score(&p);
-                    }
-                    if self.check_level >= 10 {
-                        self.check_answers(&p);
-                    }
+                let p = Params::from_env()?;
+                if probe {
+                    // Restore the promotion score, as Stateful does; a probe only says
+                    // where the instance is.
+                    let _ = self.set_score(&p);
+                    return Ok(OcfExit::Success);
                 }
-                Ok(OcfExit::Success)
+                // Could this node take the lines? (see [`super::ready`])
+                self.check_ready(&p)
             }
             State::Promoted => {
                 let p = Params::from_env()?;
@@ -50,8 +48,31 @@ impl Agent {
     pub(super) fn check_promoted(&self, p: &Params) -> Outcome {
         let failed_promoted = |e: String| Failure::new(OcfExit::FailedPromoted, e);
         let Some(sel) = select(p).map_err(failed_promoted)? else {
+            // No file here: the no-op of the XiVO documentation, unless another node
+            // has one (then this promoted node switches nothing: said).
+            let node = self.node_name().ok();
+            let others = self.publish_and_compare(node.as_deref(), super::ready::NONE);
+            if let Some((other, _)) = others.iter().find(|(_, v)| v != super::ready::NONE) {
+                let here = node.unwrap_or_else(|| "this node".into());
+                log::error(&format!(
+                    "promoted on {here} without {}, which {other} has: the lines are not switched to {here} – copy it from {other} (install -m 0600)",
+                    p.config.display()
+                ));
+                return Err(Failure::new(
+                    OcfExit::DegradedPromoted,
+                    format!(
+                        "no {} on {here} ({other} has one): lines not switched; copy it from {other}",
+                        p.config.display()
+                    ),
+                ));
+            }
             return Ok(OcfExit::RunningPromoted);
         };
+        // Publish what this node switches, for the standby's readiness check.
+        let _ = self.publish_and_compare(
+            self.node_name().ok().as_deref(),
+            &super::ready::digest(&sel),
+        );
         // Without the node's name the right mode is unknown: fail rather than guess.
         let node = self.node_name().map_err(|e| {
             Failure::new(
@@ -237,25 +258,5 @@ impl Agent {
             );
         }
         Failure::new(OcfExit::DegradedPromoted, reason)
-    }
-
-    /// Unpromoted, OCF_CHECK_LEVEL ≥ 10: warns about each berofos that does not answer.
-    pub(super) fn check_answers(&self, p: &Params) {
-        let sel = match select(p) {
-            Ok(Some(sel)) => sel,
-            Ok(None) => return,
-            Err(e) => return log::warn(&e),
-        };
-        for b in &sel.broken {
-            log::warn(&b.error().to_string());
-        }
-        let Ok(http) = Http::new() else {
-            return log::warn("cannot set up the HTTP client");
-        };
-        for r in relay::read_all(&http, &sel.devices, p.timeout, self.deadline()) {
-            if let Err(e) = r {
-                log::warn(&e.to_string());
-            }
-        }
     }
 }

@@ -110,7 +110,9 @@ is asked in parallel, and the requests shrink to fit the operation's own timeout
         shortdesc: "the master XiVO gets the higher promotion score",
         longdesc: "When true, master_node gets promotion score 100 and the other node 50, so \
 the lines go back to the master XiVO when it returns. When false, both nodes get 50 and the \
-lines stay where they are.",
+lines stay where they are. Colocated with the XiVO services (constraints.sh), the lines follow \
+the services: constraints.sh reads this parameter and gives the services the same preference \
+for master_node (no-failback.sh removes it).",
         content: Content::Boolean,
         default: Some("true"),
         required: false,

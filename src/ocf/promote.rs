@@ -22,6 +22,8 @@ impl Agent {
             ));
         }
         let p = Params::from_env()?;
+        // A node without the file while another has one cannot switch the lines.
+        self.refuse_without_file(&p)?;
         // The lines first: nothing may delay the switch.
         let switched = match select(&p).map_err(|e| Failure::new(OcfExit::ErrGeneric, e))? {
             None => {
