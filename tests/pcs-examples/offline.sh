@@ -190,7 +190,10 @@ policy() {
     run "$T/$name-rsc.out" "${OFFLINE[@]}" pcs resource create xivo-services ocf:pacemaker:Dummy
     run "$T/$name-rsc.out" "${OFFLINE[@]}" pcs resource create berofos ocf:pacemaker:Stateful \
         promotable promoted-max=1 promoted-node-max=1
-    run "$T/$name-cons.out" "${OFFLINE[@]}" SERVICES=xivo-services sh "$EXAMPLES/constraints.sh"
+    # The stand-in has no master_node parameter to default MASTER_NODE from: given.
+    run "$T/$name-cons.out" "${OFFLINE[@]}" SERVICES=xivo-services MASTER_NODE=xivo1 sh "$EXAMPLES/constraints.sh"
+    [ "$(xpath_count "//rsc_location[@id='berofos-services-on-master'][@rsc='xivo-services'][@node='xivo1'][@score='50']")" = 1 ] \
+        || fail "$name: constraints.sh gave the services no preference for xivo1"
     run "$T/$name-policy.out" "${OFFLINE[@]}" "$@" sh "$EXAMPLES/fencing-policy.sh"
     [ "$(xpath_count "//cluster_property_set/nvpair[@name='stonith-enabled'][@value='true']")" = 1 ] \
         || fail "$name: stonith-enabled is not true"
