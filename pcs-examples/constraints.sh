@@ -88,7 +88,13 @@ PREFER_MASTER=${PREFER_MASTER:-$(param prefer_master)}
 case "${PREFER_MASTER:-true}" in
     true|True|TRUE|yes|on|1)
         : "${MASTER_NODE:?set MASTER_NODE to the master XiVO's node name (the master_node of create.sh)}"
-        pcs constraint location add "$RESOURCE-services-on-master" "$SERVICES" "$MASTER_NODE" 50
+        # pcs 0.12 wants score=50 (a standalone score is deprecated there); before,
+        # only the standalone form is known.
+        case "$(pcs --version)" in
+            0.9.*|0.10.*|0.11.*) SCORE=50 ;;
+            *) SCORE=score=50 ;;
+        esac
+        pcs constraint location add "$RESOURCE-services-on-master" "$SERVICES" "$MASTER_NODE" "$SCORE"
         echo "The XiVO services (and the lines) prefer $MASTER_NODE: they go back to it when it returns." ;;
     *)
         echo "PREFER_MASTER=$PREFER_MASTER: no preference, the lines stay where they are." ;;
