@@ -38,8 +38,9 @@
 #                           to the other, mode 0400) and start corosync then
 #                           pacemaker on both (`pcs cluster start` on each).
 #
-# Afterwards: fencing.sh and fencing-policy.sh (a two-node cluster needs
-# fencing, see README.md "Two nodes"), then create.sh and constraints.sh.
+# Afterwards: fencing.sh (a two-node cluster needs fencing, see README.md
+# "Two nodes"), the XiVO services resource, create.sh, constraints.sh, then
+# fencing-policy.sh: the order of docs/cluster-guide.md.
 
 # Stop at the first error (-e) and on a misspelt variable (-u).
 set -eu
